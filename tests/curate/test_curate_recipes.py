@@ -11,6 +11,7 @@ import yaml
 
 from limkit.curate import Decontaminate, Difficulty, Distill, Select, apply_overrides, load_recipe
 from limkit.errors import LimkitError
+from limkit.overrides import override_origin
 
 RECIPES = Path(__file__).resolve().parents[2] / "recipes"
 
@@ -90,10 +91,11 @@ def test_overrides_by_position_name_and_short_form(pool: Path, tmp_path: Path) -
     assert recipe.pipeline.steps[0].limit == 1
 
 
-def expect_error(path: Path, overrides: list[str] | None = None) -> LimkitError:
+def expect_error(path: Path, overrides: list[str] | None = None, blame: str | None = None) -> LimkitError:
+    """The error loading `path` with `overrides`; it names the file, or the override `blame` when given."""
     with pytest.raises(LimkitError) as error:
         load_recipe(path, overrides or [])
-    assert error.value.path == str(path)
+    assert error.value.path == (override_origin(blame) if blame else str(path))
     return error.value
 
 
@@ -155,7 +157,7 @@ def expect_error(path: Path, overrides: list[str] | None = None) -> LimkitError:
 def test_bad_recipes_fail_at_start_naming_file_and_key(
     pool: Path, tmp_path: Path, steps: list[Any], overrides: list[str], field: str, words: list[str]
 ) -> None:
-    error = expect_error(recipe_file(tmp_path, base(pool, *steps)), overrides)
+    error = expect_error(recipe_file(tmp_path, base(pool, *steps)), overrides, *overrides)
     assert error.field == field
     for word in words:
         assert word in error.message
@@ -168,7 +170,9 @@ def test_bad_input_section_wrong_field_missing_file_and_bad_yaml(pool: Path, tmp
     assert wrong_field.field == "input.fields.problem" and "'prompt'" in wrong_field.message
     assert "question" in wrong_field.message, "the message lists the columns that do exist"
     missing = expect_error(
-        recipe_file(tmp_path, base(pool, {"dedup": {}}), "b.yaml"), ["input.path=/no/pool.json"]
+        recipe_file(tmp_path, base(pool, {"dedup": {}}), "b.yaml"),
+        ["input.path=/no/pool.json"],
+        "input.path=/no/pool.json",
     )
     assert missing.field == "input.path" and "file not found" in missing.message
     unknown_top = expect_error(recipe_file(tmp_path, {**base(pool), "stpes": []}, "c.yaml"))
@@ -206,7 +210,7 @@ def test_cli_runs_a_recipe_and_reports_errors_in_one_line(
     assert failed.code == 1
     assert failed.err.strip().count("\n") == 0
     assert (
-        str(path) in failed.err
+        "command-line override 'steps.0.dedup.threshold=high'" in failed.err
         and "steps.0.dedup.threshold" in failed.err
         and "expected a number" in failed.err
     )

@@ -8,7 +8,8 @@ import pytest
 from train_helpers import RECIPES, cpu_settings, write_config
 
 from limkit.errors import LimkitError
-from limkit.train import load_config, parse_value
+from limkit.overrides import parse_value
+from limkit.train import load_config
 
 
 def _config(tmp_path: Path, **extra: object) -> Path:

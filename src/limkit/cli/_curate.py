@@ -18,7 +18,8 @@ def curate_command(
         list[str] | None,
         typer.Argument(
             help="Overrides as dotted key=value, e.g. steps.dedup.threshold=0.7 or executor.workers=2 "
-            "(values are YAML: 0.7, true, null, or a list such as \\[math500, aime24])."
+            "(a value is text unless it is a number, true/false, null or a list such as \\[math500, aime24]; "
+            "null unsets a mapping entry such as input.fields.domain=null)."
         ),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Output directory (reused to resume).")] = None,

@@ -98,10 +98,21 @@ def _coerce(value: Any, hint: Any, where: str) -> Any:
         _, item = typing.get_args(hint)
         if not isinstance(value, Mapping):
             raise OptionError(where, f"expected a mapping, got {_kind(value)}")
-        return {str(k): _coerce(v, item, f"{where}.{k}") for k, v in value.items()}
+        # A null entry unsets it (`input.fields.domain=null`) where the mapping cannot hold a null.
+        return {
+            str(k): _coerce(v, item, f"{where}.{k}")
+            for k, v in value.items()
+            if v is not None or _accepts_none(item)
+        }
     if dataclasses.is_dataclass(hint) and isinstance(hint, type):
         return build(hint, value, where)
     return _scalar(value, hint, where)
+
+
+def _accepts_none(hint: Any) -> bool:
+    if hint is Any:
+        return True
+    return typing.get_origin(hint) in (typing.Union, types.UnionType) and type(None) in typing.get_args(hint)
 
 
 def _scalar(value: Any, hint: Any, where: str) -> Any:

@@ -10,15 +10,19 @@
 
 Override keys are dotted paths into the YAML. A step is addressed by its position or, when the name is
 unique in the recipe, by its name: `steps.1.decontaminate.ngram=8`, `steps.1.ngram=8` and
-`steps.decontaminate.ngram=8` all mean the same. Values are read as YAML (`0.7`, `true`, `null`,
-`[math500, aime24]`). Every mistake (unknown step or option, wrong type, missing file) is reported before
-anything runs, naming the recipe file and the key.
+`steps.decontaminate.ngram=8` all mean the same. A value is text unless it is clearly a number, a
+boolean, null, a quoted string, a bracketed list (`[math500, aime24]`) or a braced mapping, so
+`steps.0.prompt=Solve: {problem}` is the prompt as typed. `null` on an entry of a mapping option unsets
+it (`input.fields.domain=null`). Every mistake (unknown key, step or option, wrong type, missing file) is
+reported before anything runs, exactly as for the same mistake in the file, naming the key and where its
+value came from: the recipe file, or the command-line override that set it.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +37,7 @@ from limkit.curate._pipeline import Pipeline
 from limkit.curate._step import STEPS, Step
 from limkit.data import atomic_write_text
 from limkit.errors import LimkitError
+from limkit.overrides import load_yaml, override_origin, parse_value, split_override
 
 TOP_LEVEL = ("name", "description", "input", "steps", "executor", "cache")
 
@@ -86,10 +91,14 @@ def load_recipe(path: str | Path, overrides: Sequence[str] = ()) -> Recipe:
     """Reads, overrides, builds and validates a recipe; raises LimkitError naming file and key."""
     path = Path(path)
     data = _read_yaml(path)
-    data = apply_overrides(data, overrides, path)
-    pipeline = _pipeline(data, path)
-    executor = _build(ExecutorOptions, data.get("executor"), "executor", path).make()
-    pipeline.validate()
+    applied: list[tuple[str, str]] = []
+    data = apply_overrides(data, overrides, path, applied)
+    try:
+        pipeline = _pipeline(data, path)
+        executor = _build(ExecutorOptions, data.get("executor"), "executor", path).make()
+        pipeline.validate()
+    except LimkitError as error:
+        raise _blame_override(error, path, applied) from None
     return Recipe(path, data, pipeline, executor)
 
 
@@ -101,7 +110,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise LimkitError("recipe file not found", path=path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except yaml.MarkedYAMLError as error:
         line = error.problem_mark.line + 1 if error.problem_mark else None
         raise LimkitError(f"not valid YAML: {error.problem}", path=path, line=line) from None
@@ -110,10 +119,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise LimkitError("a recipe is a mapping with input: and steps:", path=path)
     for key in data:
-        if key not in TOP_LEVEL:
-            raise LimkitError(
-                f"unknown recipe key; valid keys: {', '.join(TOP_LEVEL)}", path=path, field=str(key)
-            )
+        _check_top_level(str(key), path)
     if "input" not in data:
         raise LimkitError(
             "missing; say where the pool is, e.g. input: {path: pool.jsonl}", path=path, field="input"
@@ -121,24 +127,53 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
+def _check_top_level(key: str, where: str | Path) -> None:
+    if key not in TOP_LEVEL:
+        close = difflib.get_close_matches(key, TOP_LEVEL, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise LimkitError(
+            f"unknown recipe key{hint}; valid keys: {', '.join(TOP_LEVEL)}", path=where, field=key
+        )
+
+
 def apply_overrides(
-    data: dict[str, Any], overrides: Sequence[str], path: Path | None = None
+    data: dict[str, Any],
+    overrides: Sequence[str],
+    path: Path | None = None,
+    applied: list[tuple[str, str]] | None = None,
 ) -> dict[str, Any]:
-    """A copy of `data` with each `dotted.key=value` applied in order."""
+    """A copy of `data` with each `dotted.key=value` applied in order.
+
+    `applied` collects (canonical key, override text) pairs, so a later error about that key can name
+    the command line rather than the recipe file.
+    """
     out = copy.deepcopy(data)
     for text in overrides:
-        key, sep, raw = text.partition("=")
-        if not sep or not key.strip():
-            raise LimkitError(f"override {text!r} is not key=value", path=path)
-        try:
-            value = yaml.safe_load(raw) if raw.strip() else ""
-        except yaml.YAMLError:
-            value = raw
-        _set(out, _canonical(out, key.strip(), path), value, key.strip(), path)
+        where = override_origin(text)
+        parsed = split_override(text)
+        if parsed is None:
+            raise LimkitError("not of the form dotted.key=value", path=where)
+        key, raw = parsed
+        _check_top_level(key.split(".")[0], where)
+        parts = _canonical(out, key, where)
+        _set(out, parts, parse_value(raw), key, where)
+        if applied is not None:
+            applied.append((".".join(parts), text))
     return out
 
 
-def _canonical(data: dict[str, Any], key: str, path: Path | None) -> list[str]:
+def _blame_override(error: LimkitError, path: Path, applied: list[tuple[str, str]]) -> LimkitError:
+    """The same error, naming the override when the value at fault came from the command line."""
+    field = error.field
+    if field is None or error.path != str(path):
+        return error
+    for key, text in reversed(applied):
+        if field == key or field.startswith(f"{key}."):
+            return LimkitError(error.message, path=override_origin(text), field=field)
+    return error
+
+
+def _canonical(data: dict[str, Any], key: str, path: str | Path) -> list[str]:
     """Rewrites `steps.NAME.x` and `steps.N.x` to the full `steps.N.NAME.x` form."""
     parts = key.split(".")
     if parts[0] != "steps" or len(parts) < 3:
@@ -164,7 +199,7 @@ def _canonical(data: dict[str, Any], key: str, path: Path | None) -> list[str]:
     return parts
 
 
-def _set(data: dict[str, Any], parts: list[str], value: Any, key: str, path: Path | None) -> None:
+def _set(data: dict[str, Any], parts: list[str], value: Any, key: str, path: str | Path) -> None:
     node: Any = data
     for part in parts[:-1]:
         node = _child(node, part, key, path)
@@ -178,7 +213,7 @@ def _set(data: dict[str, Any], parts: list[str], value: Any, key: str, path: Pat
         )
 
 
-def _child(node: Any, part: str, key: str, path: Path | None) -> Any:
+def _child(node: Any, part: str, key: str, path: str | Path) -> Any:
     """The container under `part`, created (as a mapping) when absent or null."""
     if isinstance(node, list):
         index = _list_index(node, part, key, path)
@@ -192,7 +227,7 @@ def _child(node: Any, part: str, key: str, path: Path | None) -> Any:
     raise LimkitError(f"cannot set {part!r} inside a {type(node).__name__} value", path=path, field=key)
 
 
-def _list_index(node: list[Any], part: str, key: str, path: Path | None) -> int:
+def _list_index(node: list[Any], part: str, key: str, path: str | Path) -> int:
     if not part.isdigit() or int(part) >= len(node):
         raise LimkitError(f"no list item {part!r} here (the list has {len(node)})", path=path, field=key)
     return int(part)
@@ -224,8 +259,6 @@ def _step(entry: Any, index: int, path: Path) -> Step:
             "the input is given by the top-level `input:` key, not a load step", path=path, field=where
         )
     if name not in STEPS:
-        import difflib
-
         close = difflib.get_close_matches(str(name), list(STEPS), n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         known = ", ".join(sorted(n for n in STEPS if n != "load"))

@@ -3,7 +3,7 @@
 Importing this package is light: TRL, transformers and torch load only when a recipe runs.
 """
 
-from limkit.train._config import DataSpec, RewardSpec, TrainConfig, WSPOSpec, load_config, parse_value
+from limkit.train._config import DataSpec, RewardSpec, TrainConfig, WSPOSpec, load_config
 from limkit.train._lim import (
     Curves,
     Selection,
@@ -67,7 +67,6 @@ __all__ = [
     "load_config",
     "make_reward",
     "make_wspo_trainer_class",
-    "parse_value",
     "precompute_weak_logratios",
     "prepare",
     "random_scores",

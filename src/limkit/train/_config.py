@@ -4,14 +4,13 @@ A config is flat, like TRL's own YAML files: every top-level key is either one o
 (`model`, `data`, `reward`, ...) or a field of the recipe's TRL config (`learning_rate`, ...). A key that
 is neither is an error naming the file, its line and the closest valid keys, raised before any model
 is loaded. `key=value` overrides use dotted keys (`data.path=x.jsonl`, `model_init_kwargs.dtype=bfloat16`)
-and YAML-typed values.
+with values read by `limkit.overrides.parse_value` (text unless clearly a number, boolean, null or list).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-import re
 import types
 import typing
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 import yaml
 
 from limkit.errors import LimkitError
+from limkit.overrides import YAML12Loader, load_yaml, override_origin, parse_value, split_override
 
 RECIPE_KINDS = ("sft", "dpo", "grpo", "wspo")
 DATA_FORMATS = ("chat", "text")
@@ -128,42 +128,6 @@ def trl_config_class(kind: str) -> type:
     raise LimkitError(f"unknown recipe {kind!r}; choose one of {', '.join(RECIPE_KINDS)}")
 
 
-class _Loader(yaml.SafeLoader):
-    """YAML 1.2 scalars: `5e-6` is a float (YAML 1.1 says string) and only true/false are booleans
-    (YAML 1.1 turns `save_strategy: no` into False)."""
-
-
-_FLOAT = re.compile(
-    r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
-    |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
-    |\.[0-9_]+(?:[eE][-+][0-9]+)?
-    |[-+]?\.(?:inf|Inf|INF)
-    |\.(?:nan|NaN|NAN))$""",
-    re.X,
-)
-_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_Loader.yaml_implicit_resolvers = {
-    key: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if tag not in ("tag:yaml.org,2002:float", "tag:yaml.org,2002:bool")
-    ]
-    for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
-_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
-
-
-def parse_value(text: str) -> Any:
-    """Reads one override value the way the YAML file would (`1e-5` is a float, `[1, 2]` a list)."""
-    if text == "":
-        return ""
-    try:
-        return yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return text
-
-
 def load_config(kind: str, path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> TrainConfig:
     """Reads a recipe file, applies `key=value` overrides and validates every key and value."""
     if kind not in RECIPE_KINDS:
@@ -181,8 +145,8 @@ def _read_yaml(path: Path) -> tuple[dict[str, Any], dict[str, int]]:
         raise LimkitError("config file not found", path=path)
     text = path.read_text(encoding="utf-8")
     try:
-        raw = yaml.load(text, Loader=_Loader)
-        node = yaml.compose(text, Loader=_Loader)
+        raw = load_yaml(text)
+        node = yaml.compose(text, Loader=YAML12Loader)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -211,10 +175,10 @@ def _key_lines(node: Any) -> dict[str, int]:
 
 
 def _apply_override(raw: dict[str, Any], override: str, origins: dict[str, tuple[str, int | None]]) -> None:
-    key, sep, text = override.partition("=")
-    key = key.strip()
-    if not sep or not key or any(not part for part in key.split(".")):
+    parsed = split_override(override)
+    if parsed is None:
         raise LimkitError(f"override {override!r} is not of the form key=value (dotted keys allowed)")
+    key, text = parsed
     parts = key.split(".")
     target = raw
     for depth, part in enumerate(parts[:-1]):
@@ -226,8 +190,8 @@ def _apply_override(raw: dict[str, Any], override: str, origins: dict[str, tuple
             raise LimkitError(f"override {override!r}: '{where}' is not a mapping, so it has no sub-keys")
         target = current
     target[parts[-1]] = parse_value(text)
-    origins[key] = (f"override {override!r}", None)
-    origins.setdefault(parts[0], (f"override {override!r}", None))
+    origins[key] = (override_origin(override), None)
+    origins.setdefault(parts[0], (override_origin(override), None))
 
 
 def _build(
