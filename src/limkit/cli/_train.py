@@ -109,11 +109,15 @@ def lim_command(
     scores_out: Annotated[Path | None, typer.Option(help="Also write every sample's score here.")] = None,
 ) -> None:
     """Learning Impact Measurement: keep samples whose reward curve follows the model's average curve."""
+    from rich.markup import escape
+
     from limkit.progress import stderr_console
     from limkit.train import aggregate, build_curves, select, write_selection
 
     curves = build_curves(aggregate(rollouts, metric, correct_at), fill=fill, max_epochs=max_epochs)
     selection = select(curves, method=method, threshold=threshold, top=top, seed=seed)
+    for warning in selection.warnings:
+        stderr_console.print(f"[yellow]warning:[/] {escape(warning)}", soft_wrap=True)
     written = write_selection(selection, out, all_scores=scores_out)
     rule = f"threshold {threshold}" if threshold is not None else f"top {top}"
     notes = []

@@ -284,6 +284,13 @@ def _check_choices(config: TrainConfig, origins: dict[str, tuple[str, int | None
         _fail(f"expected one of {', '.join(DATA_FORMATS)}", "data.format", origins)
     if "{prompt}" not in config.data.prompt_template:
         _fail("must contain the placeholder {prompt}", "data.prompt_template", origins)
+    max_steps = config.trl.get("max_steps", -1)
+    if isinstance(max_steps, int) and not (max_steps == -1 or max_steps > 0):
+        _fail(
+            f"must be a positive number of steps, or -1 to train for num_train_epochs; got {max_steps}",
+            "max_steps",
+            origins,
+        )
     if config.reward.name not in REWARD_NAMES:
         _fail(f"expected one of {', '.join(REWARD_NAMES)}", "reward.name", origins)
     if config.reward.max_boxes < 2:

@@ -43,13 +43,14 @@ class Curves:
 
 @dataclass(frozen=True)
 class Selection:
-    """Scores for every sample and the ones kept, best first."""
+    """Scores for every sample and the ones kept, best first, with anything that makes them suspect."""
 
     method: str
     scores: dict[Any, float]
     selected: list[Any]
     curves: Curves
     average: list[float]
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass
@@ -151,6 +152,8 @@ def build_curves(
         raise LimkitError(f"unknown fill policy {fill!r}; choose one of {', '.join(FILLS)}", field="fill")
     epochs = sorted({epoch for by_epoch in values.values() for epoch in by_epoch})
     if max_epochs is not None:
+        if max_epochs < 1:
+            raise LimkitError(f"--max-epochs must be >= 1, got {max_epochs}", field="max_epochs")
         epochs = epochs[:max_epochs]
     curves = Curves(epochs=epochs, by_sample={})
     for sample_id in sorted(values, key=_sort_key):
@@ -249,6 +252,10 @@ def select(
         raise LimkitError("choose exactly one of --threshold or --top")
     if top is not None and top < 0:
         raise LimkitError(f"--top must be >= 0, got {top}", field="top")
+    if threshold is not None and not (math.isfinite(threshold) and threshold <= 1.0):
+        raise LimkitError(
+            f"--threshold must be a number <= 1 (no score exceeds 1), got {threshold}", field="threshold"
+        )
     if not curves.by_sample:
         raise LimkitError("no sample has a complete curve to score")
     scores = _scores(curves, method, seed)
@@ -262,7 +269,27 @@ def select(
     else:
         assert threshold is not None
         selected = [sid for sid in order if scores[sid] >= threshold]
-    return Selection(method=method, scores=scores, selected=selected, curves=curves, average=curves.average())
+    return Selection(
+        method=method,
+        scores=scores,
+        selected=selected,
+        curves=curves,
+        average=curves.average(),
+        warnings=_uninformative(curves),
+    )
+
+
+def _uninformative(curves: Curves) -> tuple[str, ...]:
+    """A warning when every sample has the same curve: then no score can tell samples apart."""
+    distinct = {tuple(curve) for curve in curves.by_sample.values()}
+    if len(curves.by_sample) < 2 or len(distinct) > 1:
+        return ()
+    flat = len(set(next(iter(distinct)))) == 1
+    shape = "the same value in every epoch" if flat else "the same curve"
+    return (
+        f"all {len(curves.by_sample)} samples have {shape} (e.g. every reward equal): the scores carry "
+        "no information, so the selection is arbitrary; check the rollouts' rewards",
+    )
 
 
 def _scores(curves: Curves, method: str, seed: int) -> dict[Any, float]:
