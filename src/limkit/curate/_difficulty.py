@@ -158,6 +158,7 @@ class Difficulty(Step):
         if outcome is None:
             return self.drop(record, "no_gold_answer", model=self.model)
         passes, n = int(outcome["passes"]), int(outcome["n"])
+        low, high = self._window(n)
         counts = dict(record.get("pass_counts") or {})
         counts[self.count_key] = {
             "model": self.model,
@@ -165,9 +166,10 @@ class Difficulty(Step):
             "passes": passes,
             "rate": round(passes / n, 4),
             "statuses": outcome["statuses"],
+            "window": [low, high],
+            "kept": low <= passes <= high,  # this step's own decision, whatever later steps decide
         }
         record = {**record, "pass_counts": counts}
-        low, high = self._window(n)
         if passes < low:
             return self.drop(record, "too_hard", model=self.model, passes=passes, n=n, window=[low, high])
         if passes > high:

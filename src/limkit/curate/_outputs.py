@@ -11,6 +11,7 @@ import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,20 +23,49 @@ from limkit.data import atomic_write_text, atomic_writer
 from limkit.errors import LimkitError
 
 
+@dataclass
+class PassCounts:
+    """One difficulty step's pass counts, split by that step's own decision (not the final outcome)."""
+
+    model: str
+    n: int = 0
+    window: list[float] | None = None
+    kept: list[int] = field(default_factory=list)
+    dropped: list[int] = field(default_factory=list)
+
+    def title(self, key: str) -> str:
+        return self.model if key == self.model else f"{self.model} (pass_counts.{key})"
+
+    def summary(self, key: str) -> str:
+        window = f" (window {self.window[0]:g}..{self.window[1]:g} passes)" if self.window else ""
+        return (
+            f"{self.title(key)}: {len(self.kept)} problems kept and {len(self.dropped)} dropped by this step"
+            f"{window}, out of {self.n} samples each."
+        )
+
+
 class Observations:
     """What the report plots, gathered while the records stream past once."""
 
     def __init__(self) -> None:
-        self.pass_counts: dict[str, list[tuple[int, int, bool]]] = {}
+        self.pass_counts: dict[str, PassCounts] = {}
         self.scores: list[tuple[float, bool]] = []
 
     def see(self, record: Record, kept: bool) -> None:
         for key, count in (record.get("pass_counts") or {}).items():
             if isinstance(count, dict) and "passes" in count:
-                self.pass_counts.setdefault(key, []).append((int(count["passes"]), int(count["n"]), kept))
+                self._see_count(str(key), count, kept)
         score = record.get("score")
         if isinstance(score, int | float):
             self.scores.append((float(score), kept))
+
+    def _see_count(self, key: str, count: dict[str, Any], kept: bool) -> None:
+        counts = self.pass_counts.setdefault(key, PassCounts(model=str(count.get("model") or key)))
+        counts.n = max(counts.n, int(count["n"]))
+        counts.window = count.get("window") or counts.window
+        # Records written before steps recorded their own decision fall back to the final outcome.
+        step_kept = count["kept"] if isinstance(count.get("kept"), bool) else kept
+        (counts.kept if step_kept else counts.dropped).append(int(count["passes"]))
 
 
 def write_outputs(
@@ -176,22 +206,26 @@ def _reasons_table(steps: list[dict[str, Any]]) -> str:
 def _pass_count_figures(observed: Observations) -> list[str]:
     from matplotlib.ticker import MaxNLocator
 
-    figures = []
-    for key, values in sorted(observed.pass_counts.items()):
-        n = max(total for _, total, _ in values)
+    parts = []
+    for key, counts in sorted(observed.pass_counts.items()):
         fig, axes = html.new_figure(6.4, 3.4)
-        bins = [b - 0.5 for b in range(n + 2)]
-        kept = [passes for passes, _, was_kept in values if was_kept]
-        dropped = [passes for passes, _, was_kept in values if not was_kept]
-        axes.hist([kept, dropped], bins=bins, stacked=True, label=["kept", "dropped"], color=["#3a7", "#c55"])
+        bins = [b - 0.5 for b in range(counts.n + 2)]
+        axes.hist(
+            [counts.kept, counts.dropped],
+            bins=bins,
+            stacked=True,
+            label=["kept by this step", "dropped by this step"],
+            color=["#3a7", "#c55"],
+        )
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-        axes.set_xlabel(f"correct samples out of {n}")
+        axes.set_xlabel(f"correct samples out of {counts.n}")
         axes.set_ylabel("problems")
-        axes.set_title(key)
+        axes.set_title(counts.title(key))
         axes.legend()
-        figures.append(html.figure(fig, f"pass-count histogram for {key}"))
-    return figures
+        parts.append(html.figure(fig, f"pass-count histogram for {counts.title(key)}"))
+        parts.append(html.paragraph(counts.summary(key), "note"))
+    return parts
 
 
 def _score_figure(observed: Observations) -> str:
