@@ -92,4 +92,4 @@ def split_override(text: str) -> tuple[str, str] | None:
 
 def override_origin(text: str) -> str:
     """Where an error says a value came from when the command line, not the file, set it."""
-    return f"command-line override {text!r}"
+    return f"override {text!r}"

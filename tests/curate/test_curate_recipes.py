@@ -210,7 +210,7 @@ def test_cli_runs_a_recipe_and_reports_errors_in_one_line(
     assert failed.code == 1
     assert failed.err.strip().count("\n") == 0
     assert (
-        "command-line override 'steps.0.dedup.threshold=high'" in failed.err
+        "override 'steps.0.dedup.threshold=high'" in failed.err
         and "steps.0.dedup.threshold" in failed.err
         and "expected a number" in failed.err
     )

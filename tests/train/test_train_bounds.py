@@ -76,6 +76,6 @@ def test_max_steps_is_positive_or_minus_one(tmp_path: Path, max_steps: int) -> N
     with pytest.raises(LimkitError) as caught:
         load_config("sft", path, [f"max_steps={max_steps}"])
     assert caught.value.field == "max_steps" and "-1 to train for num_train_epochs" in caught.value.message
-    assert caught.value.path == f"command-line override 'max_steps={max_steps}'"
+    assert caught.value.path == f"override 'max_steps={max_steps}'"
     assert load_config("sft", path, ["max_steps=-1"]).trl["max_steps"] == -1
     assert load_config("sft", path, ["max_steps=3"]).trl["max_steps"] == 3

@@ -68,6 +68,16 @@ def wspo_command(config: ConfigPath, overrides: Overrides = None) -> None:
     _train("wspo", config, overrides)
 
 
+@train_app.command("keys")
+def keys_command(
+    kind: Annotated[str, typer.Argument(help="Recipe: sft, dpo, grpo or wspo.")],
+) -> None:
+    """List every key a recipe accepts (limkit's and the TRL config's) with its type, default and help."""
+    from limkit.train import format_keys
+
+    typer.echo(format_keys(kind))
+
+
 @train_app.command("wspo-logratios")
 def wspo_logratios_command(
     config: ConfigPath,

@@ -4,6 +4,7 @@ Importing this package is light: TRL, transformers and torch load only when a re
 """
 
 from limkit.train._config import DataSpec, RewardSpec, TrainConfig, WSPOSpec, load_config
+from limkit.train._keys import KeyHelp, format_keys, recipe_keys
 from limkit.train._lim import (
     Curves,
     Selection,
@@ -42,6 +43,7 @@ __all__ = [
     "AccuracyReward",
     "Curves",
     "DataSpec",
+    "KeyHelp",
     "LimrReward",
     "PreparedRun",
     "RewardOutcome",
@@ -60,6 +62,7 @@ __all__ = [
     "check_trajectories",
     "compute_weak_logratios",
     "count_boxes",
+    "format_keys",
     "grpo_schedule",
     "has_repetition_loop",
     "lim_scores",
@@ -71,6 +74,7 @@ __all__ = [
     "prepare",
     "random_scores",
     "read_rollouts",
+    "recipe_keys",
     "run_recipe",
     "select",
     "write_selection",

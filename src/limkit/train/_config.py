@@ -27,6 +27,10 @@ DATA_FORMATS = ("chat", "text")
 REWARD_NAMES = ("limr", "accuracy")
 
 
+def _help(text: str) -> dict[str, str]:
+    return {"help": text}
+
+
 @dataclass
 class DataSpec:
     """Where the training rows live and how their columns map onto the fields a recipe needs.
@@ -36,38 +40,53 @@ class DataSpec:
     without rewriting the file.
     """
 
-    path: str = ""
-    revision: str | None = None
-    split: str = "train"
-    format: str = "chat"
-    fields: dict[str, str] = field(default_factory=dict)
-    system_prompt: str | None = None
-    prompt_template: str = "{prompt}"
-    limit: int | None = None
+    path: str = field(
+        default="", metadata=_help("JSONL/JSON/Parquet file, save_to_disk directory, or hub dataset id.")
+    )
+    revision: str | None = field(default=None, metadata=_help("Pinned commit of a hub dataset."))
+    split: str = field(default="train", metadata=_help("Split of a hub dataset or a DatasetDict directory."))
+    format: str = field(
+        default="chat", metadata=_help("chat: rows rendered with the chat template; text: plain text.")
+    )
+    fields: dict[str, str] = field(
+        default_factory=dict,
+        metadata=_help("Map from a recipe field (prompt, response, messages, chosen, ...) to a column."),
+    )
+    system_prompt: str | None = field(default=None, metadata=_help("System message added to every prompt."))
+    prompt_template: str = field(
+        default="{prompt}", metadata=_help("Template for the user turn; {prompt} is the row's prompt.")
+    )
+    limit: int | None = field(default=None, metadata=_help("Train on the first N rows only."))
 
 
 @dataclass
 class RewardSpec:
     """The GRPO reward: LIMR's rule reward or plain accuracy, both graded by `limkit.grade`."""
 
-    name: str = "limr"
-    answer_type: str | None = None
-    correct: float = 1.0
-    wrong: float = -0.5
-    invalid: float = -1.0
-    max_boxes: int = 5
-    timeout: float = 5.0
-    log_rollouts: bool = True
+    name: str = field(default="limr", metadata=_help("limr (LIMR's rule reward) or accuracy (1 or 0)."))
+    answer_type: str | None = field(
+        default=None, metadata=_help("Grader answer type for every row (null: each row's own or auto).")
+    )
+    correct: float = field(default=1.0, metadata=_help("Reward for a correct boxed answer."))
+    wrong: float = field(default=-0.5, metadata=_help("Reward for a wrong boxed answer."))
+    invalid: float = field(
+        default=-1.0, metadata=_help("Reward for no box, too many boxes, truncation or a repetition loop.")
+    )
+    max_boxes: int = field(default=5, metadata=_help("More boxes than this make a completion invalid."))
+    timeout: float = field(default=5.0, metadata=_help("Seconds allowed to grade one completion."))
+    log_rollouts: bool = field(
+        default=True, metadata=_help("Write every rollout's reward to rollouts.jsonl (for select lim).")
+    )
 
 
 @dataclass
 class WSPOSpec:
     """The weak model pair whose log-ratio WSPO transfers, when it is not precomputed in the data."""
 
-    weak_aligned: str | None = None
-    weak_reference: str | None = None
-    weak_revision: str | None = None
-    batch_size: int = 8
+    weak_aligned: str | None = field(default=None, metadata=_help("The weak model after alignment."))
+    weak_reference: str | None = field(default=None, metadata=_help("The weak model before alignment."))
+    weak_revision: str | None = field(default=None, metadata=_help("Pinned hub commit of the weak models."))
+    batch_size: int = field(default=8, metadata=_help("Rows per forward pass of the weak models."))
 
 
 @dataclass
@@ -96,19 +115,20 @@ class TrainConfig:
 
 
 # Keys limkit reads itself; everything else at the top level must be a field of the TRL config.
-_LIMKIT_KEYS = (
-    "recipe",
-    "model",
-    "revision",
-    "tokenizer",
-    "chat_template",
-    "overwrite_output",
-    "data",
-    "reward",
-    "wspo",
-)
-_SECTIONS: dict[str, type] = {"data": DataSpec, "reward": RewardSpec, "wspo": WSPOSpec}
-_SECTION_KINDS = {"reward": ("grpo",), "wspo": ("wspo",)}
+LIMKIT_KEYS = {
+    "recipe": "Which `limkit train` command the file is for (sft, dpo, grpo, wspo).",
+    "model": "Model to train: a local directory or a hub id.",
+    "revision": "Pinned hub commit of the model (ignored for a local directory).",
+    "tokenizer": "Tokenizer directory or hub id (default: the model's).",
+    "chat_template": "A .jinja file or a tokenizer directory whose chat template replaces the model's.",
+    "overwrite_output": "Start over in an output_dir that holds an earlier run (its logs are deleted).",
+    "data": "Training rows; see the data.* keys.",
+    "reward": "GRPO reward; see the reward.* keys.",
+    "wspo": "WSPO weak models; see the wspo.* keys.",
+}
+_LIMKIT_KEYS = tuple(LIMKIT_KEYS)
+SECTIONS: dict[str, type] = {"data": DataSpec, "reward": RewardSpec, "wspo": WSPOSpec}
+SECTION_KINDS = {"reward": ("grpo",), "wspo": ("wspo",)}
 
 
 def trl_config_class(kind: str) -> type:
@@ -197,19 +217,24 @@ def _apply_override(raw: dict[str, Any], override: str, origins: dict[str, tuple
 def _build(
     kind: str, raw: dict[str, Any], origins: dict[str, tuple[str, int | None]], source: str
 ) -> TrainConfig:
+    recipe = raw.get("recipe")
+    if recipe is not None and recipe != kind:
+        _fail(
+            f"this config is for `limkit train {recipe}`, not `limkit train {kind}`; run `limkit train "
+            f"{recipe} ...`, or set recipe={kind} if the file really is a {kind} recipe",
+            "recipe",
+            origins,
+        )
+    for section, kinds in SECTION_KINDS.items():
+        if section in raw and kind not in kinds:
+            _fail(f"'{section}' applies only to {'/'.join(kinds)} recipes, not {kind}", section, origins)
     trl_fields = {f.name: f for f in dataclasses.fields(trl_config_class(kind)) if f.init}
     valid = set(_LIMKIT_KEYS) | set(trl_fields)
     for key in raw:
         if key not in valid:
-            _fail_unknown(key, valid, origins, "key")
-    recipe = raw.get("recipe")
-    if recipe is not None and recipe != kind:
-        _fail(f"this config is for `limkit train {recipe}`, not `limkit train {kind}`", "recipe", origins)
-    for section, kinds in _SECTION_KINDS.items():
-        if section in raw and kind not in kinds:
-            _fail(f"'{section}' applies only to {'/'.join(kinds)} recipes, not {kind}", section, origins)
+            _fail_unknown(key, valid, origins, "key", other_kinds=_kinds_with_field(str(key), kind))
     _check_trl_values(kind, raw, origins)
-    sections = {name: _section(name, raw.get(name), origins) for name in _SECTIONS}
+    sections = {name: _section(name, raw.get(name), origins) for name in SECTIONS}
     config = TrainConfig(
         kind=kind,
         model=_required_str(raw, "model", origins),
@@ -256,7 +281,7 @@ def _check_trl_values(kind: str, raw: dict[str, Any], origins: dict[str, tuple[s
 
 
 def _section(name: str, value: Any, origins: dict[str, tuple[str, int | None]]) -> Any:
-    cls = _SECTIONS[name]
+    cls = SECTIONS[name]
     if value is None:
         value = {}
     if not isinstance(value, dict):
@@ -310,12 +335,35 @@ def _fail(message: str, key: str, origins: dict[str, tuple[str, int | None]]) ->
 
 
 def _fail_unknown(
-    key: str, valid: set[str], origins: dict[str, tuple[str, int | None]], what: str, shown: str | None = None
+    key: str,
+    valid: set[str],
+    origins: dict[str, tuple[str, int | None]],
+    what: str,
+    shown: str | None = None,
+    other_kinds: tuple[str, ...] = (),
 ) -> typing.NoReturn:
     shown = shown or key
+    if other_kinds:
+        _fail(
+            f"'{shown}' is a key of `limkit train {'/'.join(other_kinds)}` recipes, not of this one: is this "
+            f"a {other_kinds[0]} recipe? (`limkit train keys KIND` lists each recipe's keys)",
+            shown,
+            origins,
+        )
     candidates = difflib.get_close_matches(shown, sorted(valid), n=3, cutoff=0.6)
     hint = f" (did you mean {', '.join(repr(c) for c in candidates)}?)" if candidates else ""
     _fail(f"unknown {what} '{shown}': not a limkit key nor a field of the TRL config{hint}", shown, origins)
+
+
+def _kinds_with_field(key: str, kind: str) -> tuple[str, ...]:
+    """The other recipes whose TRL config has `key` (an SFT key in a GRPO run says which file it is)."""
+    mine = trl_config_class(kind)
+    return tuple(
+        other
+        for other in RECIPE_KINDS
+        if trl_config_class(other) is not mine
+        and key in {f.name for f in dataclasses.fields(trl_config_class(other)) if f.init}
+    )
 
 
 def _required_str(raw: dict[str, Any], key: str, origins: dict[str, tuple[str, int | None]]) -> str:

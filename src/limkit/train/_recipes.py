@@ -18,6 +18,7 @@ from typing import Any
 from limkit.errors import LimkitError
 from limkit.train._config import TrainConfig, WSPOSpec
 from limkit.train._data import load_source_rows, shape_rows
+from limkit.train._machine import fit_to_machine
 from limkit.train._rollouts import ROLLOUTS_FILE, RolloutLogger, Schedule, check_trajectories, grpo_schedule
 from limkit.train._runs import (
     LOSS_FILE,
@@ -26,7 +27,7 @@ from limkit.train._runs import (
     is_offline,
     loss_log_callback,
     now,
-    resolve_checkpoint,
+    plan_resume,
     versions,
     write_run_info,
 )
@@ -66,6 +67,7 @@ class RunSummary:
 
 def prepare(config: TrainConfig) -> PreparedRun:
     """Runs every check that needs no model weights, in the order a user would fix them."""
+    config = fit_to_machine(config)
     args = config.trl_args()
     check_model_path(config.model, config.revision, "model")
     if config.kind == "wspo":
@@ -75,7 +77,7 @@ def prepare(config: TrainConfig) -> PreparedRun:
     tokenizer = load_tokenizer(config)
     _check_recipe_options(config, args, tokenizer)
     output_dir = Path(args.output_dir)
-    resume = resolve_checkpoint(args.resume_from_checkpoint, output_dir)
+    resume = plan_resume(args, output_dir, overwrite=config.overwrite_output, settings=run_settings(config))
     run = PreparedRun(config, args, tokenizer, records, resume)
     if config.kind == "grpo" and config.reward.log_rollouts:
         run.schedule = grpo_schedule(args, len(records))
@@ -317,16 +319,31 @@ def run_recipe(config: TrainConfig, callbacks: Sequence[Any] = ()) -> RunSummary
     return summary
 
 
-def _run_info(run: PreparedRun, trainer: Any) -> dict[str, Any]:
-    config = run.config
+def run_settings(config: TrainConfig) -> dict[str, Any]:
+    """What decides a run's outcome, as limkit_run.json records it (a rerun must match to resume).
+
+    A local model is recorded by its absolute path with no revision: a hub commit names nothing there.
+    """
+    local = Path(config.model).expanduser()
     return {
         "recipe": config.kind,
-        "config": config.source,
-        "model": config.model,
+        "model": str(local.resolve()) if local.exists() else config.model,
         "revision": config.revision,
         "data": vars(config.data),
         "reward": vars(config.reward) if config.kind == "grpo" else None,
         "trl": config.trl,
+    }
+
+
+def _run_info(run: PreparedRun, trainer: Any) -> dict[str, Any]:
+    config = run.config
+    commit = getattr(getattr(trainer.model, "config", None), "_commit_hash", None)
+    return {
+        **run_settings(config),
+        "config": config.source,
+        "model_commit": commit,  # the hub commit actually loaded; None for a local directory
+        "finished_at": None,
+        "global_step": None,
         "world_size": trainer.args.world_size,
         "resumed_from": run.resume,
         "versions": versions(),
@@ -370,6 +387,7 @@ def precompute_weak_logratios(config: TrainConfig, out: str | Path) -> tuple[int
             path=config.source,
             field="wspo",
         )
+    config = fit_to_machine(config)
     args = config.trl_args()
     source, rows = load_source_rows(config.data)
     records = shape_rows("wspo", config.data, source, rows)
