@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from limkit.grade._compare import Ctx, HeavyBackend, NeedsHeavy, match, seed_for
+from limkit.grade._compare import Ctx, HeavyBackend, NeedsHeavy, seed_for
 from limkit.grade._extract import (
     extract_answer,
     extract_bool,
@@ -15,6 +15,7 @@ from limkit.grade._extract import (
     read_bool,
 )
 from limkit.grade._gold import Gold
+from limkit.grade._match import match
 from limkit.grade._nodes import LIMITS, Node, OverLimit, ParseError, render
 from limkit.grade._parse import parse_answer
 from limkit.grade._text import canonical_string, text_key

@@ -17,16 +17,9 @@ from limkit.grade._nodes import (
     num,
     render,
 )
-from limkit.grade._parser import (
-    DEGREE_WORDS,
-    FUNCTIONS,
-    PERCENT_WORDS,
-    SEPARATOR_WORDS,
-    WORD_FUNCTIONS,
-    Parser,
-    text_node,
-)
+from limkit.grade._parser import Parser, text_node
 from limkit.grade._text import clean_answer, split_approx
+from limkit.grade._vocabulary import DEGREE_WORDS, FUNCTIONS, PERCENT_WORDS, SEPARATOR_WORDS, WORD_FUNCTIONS
 
 _ARROWS = re.compile(r"\\(?:Rightarrow|implies|Longrightarrow|therefore|iff|Leftrightarrow)(?![A-Za-z])")
 _GLUED_SEPARATOR = re.compile(r"(?<=[\d)\]}])\s*(or|and)\s*(?=[A-Z(\[\\]|\d)")

@@ -6,133 +6,17 @@ from fractions import Fraction
 
 from limkit.grade._lexer import Tok, tokenize
 from limkit.grade._nodes import LIMITS, ZERO, Limits, Node, OverLimit, ParseError, num
+from limkit.grade._parser_commands import parse_command, parse_function, parse_matrix
+from limkit.grade._vocabulary import (
+    DEGREE_WORDS,
+    FUNC_LETTERS,
+    PERCENT_WORDS,
+    REL_COMMANDS,
+    RELATIONS,
+    SEPARATOR_WORDS,
+    WORD_FUNCTIONS,
+)
 
-TRIG = ("sin", "cos", "tan", "cot", "sec", "csc")
-FUNCTIONS = frozenset(
-    {
-        *TRIG,
-        *(f"arc{name}" for name in TRIG),
-        *(f"{name}h" for name in TRIG),
-        "arsinh",
-        "arcosh",
-        "artanh",
-        "ln",
-        "log",
-        "lg",
-        "exp",
-        "sgn",
-        "max",
-        "min",
-        "gcd",
-        "lcm",
-        "det",
-        "arg",
-        "Re",
-        "Im",
-    }
-)
-WORD_FUNCTIONS = FUNCTIONS | {"sqrt", "abs"}
-#: Letters read as function names when a parenthesis follows directly: f(x), g(n), P(x), W(n), I(0), u(t).
-FUNC_LETTERS = frozenset("fghpqFGHPQWNIu")
-GREEK = frozenset(
-    {
-        "alpha",
-        "beta",
-        "gamma",
-        "delta",
-        "epsilon",
-        "varepsilon",
-        "zeta",
-        "eta",
-        "theta",
-        "vartheta",
-        "iota",
-        "kappa",
-        "lambda",
-        "mu",
-        "nu",
-        "xi",
-        "rho",
-        "varrho",
-        "sigma",
-        "varsigma",
-        "tau",
-        "upsilon",
-        "phi",
-        "varphi",
-        "chi",
-        "psi",
-        "omega",
-        "Gamma",
-        "Delta",
-        "Theta",
-        "Lambda",
-        "Xi",
-        "Pi",
-        "Sigma",
-        "Upsilon",
-        "Phi",
-        "Psi",
-        "Omega",
-        "hbar",
-        "ell",
-        "odot",
-        "nabla",
-        "partial",
-        "mho",
-        "aleph",
-        "Re",
-        "Im",
-    }
-)
-ACCENTS = frozenset(
-    {
-        "mathbf",
-        "vec",
-        "hat",
-        "bar",
-        "overline",
-        "overrightarrow",
-        "overleftrightarrow",
-        "dot",
-        "ddot",
-        "tilde",
-        "widehat",
-        "widetilde",
-        "boldsymbol",
-        "mathcal",
-        "mathbb",
-        "bm",
-        "underline",
-        "check",
-        "breve",
-        "acute",
-        "grave",
-        "mathfrak",
-        "mathscr",
-    }
-)
-RELATIONS = {"=": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!="}
-REL_COMMANDS = {
-    "le": "<=",
-    "leq": "<=",
-    "leqslant": "<=",
-    "leqq": "<=",
-    "ge": ">=",
-    "geq": ">=",
-    "geqslant": ">=",
-    "geqq": ">=",
-    "ne": "!=",
-    "neq": "!=",
-    "lt": "<",
-    "gt": ">",
-    "in": "in",
-    "equiv": "=",
-    "eq": "=",
-}
-PERCENT_WORDS = frozenset({"percent", "pct", "percentage", "percents"})
-DEGREE_WORDS = frozenset({"degree", "degrees", "deg"})
-SEPARATOR_WORDS = frozenset({"and", "or"})
 _MUL_COMMANDS = frozenset({"cdot", "times", "ast", "bullet"})
 _NOT_ATOM_COMMANDS = frozenset(
     {
@@ -494,18 +378,12 @@ class Parser:
         raise ParseError(f"unexpected {tok.text!r}")
 
     def begin(self, tok: Tok) -> Node:
-        from limkit.grade._parser_commands import parse_matrix
-
         return parse_matrix(self, tok.text)
 
     def command(self, tok: Tok) -> Node:
-        from limkit.grade._parser_commands import parse_command
-
         return parse_command(self, tok.text)
 
     def function(self, name: str) -> Node:
-        from limkit.grade._parser_commands import parse_function
-
         return parse_function(self, name)
 
     # -- groups --------------------------------------------------------------------------------------
