@@ -20,6 +20,7 @@ from typing import Protocol, TypeVar
 
 from limkit.grade._exact import GQ, DivisionByZero, NotExact, exact_value, g_inv, g_mul
 from limkit.grade._nodes import SCALAR_KINDS, Node, OverLimit, free_symbols, has_kind, num
+from limkit.grade._units import unit_key
 
 METHOD_RANK = {
     "string": 0,
@@ -222,14 +223,48 @@ def prepare(node: Node) -> Node:
     return node
 
 
-def literal_ulp(node: Node) -> Fraction | None:
-    """The last-place unit of a bare decimal literal (possibly negated), else None."""
+#: Significant digits a decimal needs to answer an exact gold it cannot write out (an irrational, or a
+#: rational whose decimal expansion does not end within the digits given): `3.14159` for pi, not `3.14`.
+APPROXIMATION_DIGITS = 6
+#: A float printed in full (`1.7320508075688772` for sqrt 3) is off by up to two units of a double's
+#: last place, which can exceed one unit of its own last printed digit.
+FLOAT_PRINT_ERROR = Fraction(1, 2**51)
+
+
+def decimal_literal(node: Node) -> tuple[Fraction, Fraction] | None:
+    """(value, last-place unit) of a decimal literal: `27.39`, `-0.5`, `4.4e7`, `4.5 \times 10^{-4}`.
+
+    A mantissa written without a decimal point (`3 \times 10^5`, `27`) is exact: None.
+    """
     if node.kind == "neg":
-        return literal_ulp(node.args[0])
+        inner = decimal_literal(node.args[0])
+        return (-inner[0], inner[1]) if inner else None
     if node.kind == "num":
-        ulp: Fraction | None = node.meta
-        return ulp
+        return (node.value, node.meta) if node.meta is not None else None
+    if node.kind == "mul" and len(node.args) == 2:
+        mantissa, power = node.args
+        exponent = _power_of_ten(power)
+        if mantissa.kind == "num" and mantissa.meta is not None and exponent is not None:
+            scale = Fraction(10) ** exponent
+            return mantissa.value * scale, mantissa.meta * scale
     return None
+
+
+def _power_of_ten(node: Node) -> int | None:
+    if node.kind != "pow" or node.args[0] != num(10):
+        return None
+    exponent, sign = node.args[1], 1
+    if exponent.kind == "neg":
+        exponent, sign = exponent.args[0], -1
+    if exponent.kind == "num" and exponent.meta is None and exponent.value.denominator == 1:
+        return sign * int(exponent.value) if abs(exponent.value) <= 400 else None
+    return None
+
+
+def literal_ulp(node: Node) -> Fraction | None:
+    """The last-place unit of a decimal literal (see `decimal_literal`), else None."""
+    found = decimal_literal(node)
+    return found[1] if found else None
 
 
 def significant_digits(value: Fraction, ulp: Fraction) -> int:
@@ -244,6 +279,15 @@ def measured(value: Fraction, ulp: Fraction | None) -> bool:
     return ulp is not None and (value.denominator != 1 or ulp > 1)
 
 
+def approximation_ok(pred: Fraction, ulp: Fraction, error: Fraction, scale: Fraction) -> bool:
+    """A decimal `pred` (last place `ulp`) answers an exact gold it is `error` away from (gold size `scale`):
+    at least APPROXIMATION_DIGITS significant digits, rounded or truncated (off by less than one unit of
+    its last place), or a float's full printed form."""
+    if significant_digits(pred, ulp) < APPROXIMATION_DIGITS:
+        return False
+    return error < ulp or error <= scale * FLOAT_PRINT_ERROR
+
+
 def numbers_match(gold: GQ, gold_node: Node, pred: GQ, pred_node: Node, ctx: Ctx) -> bool:
     """Exact equality, plus the decimal policies (see the package docstring)."""
     if gold == pred:
@@ -255,9 +299,9 @@ def numbers_match(gold: GQ, gold_node: Node, pred: GQ, pred_node: Node, ctx: Ctx
     if g_ulp is not None and measured(gold.re, g_ulp):
         ctx.note("decimal")
         return abs(pred.re - gold.re) <= g_ulp / 2
-    if p_ulp is not None and gold.re.denominator != 1 and significant_digits(pred.re, p_ulp) >= 2:
+    if p_ulp is not None and gold.re.denominator != 1:
         ctx.note("decimal")
-        return abs(pred.re - gold.re) <= p_ulp / 2
+        return approximation_ok(pred.re, p_ulp, abs(pred.re - gold.re), abs(gold.re))
     ctx.note("exact")
     return False
 
@@ -285,8 +329,20 @@ def _readings(core: Node, mark: str | None) -> list[Node]:
     return [core]
 
 
+def _unit(node: Node) -> str | None:
+    """The known unit an answer carries at its top (`5.4 \\text{ dollars}` -> `dollar`), else None."""
+    while node.kind == "neg":
+        node = node.args[0]
+    return unit_key(str(node.value)) if node.kind == "unit" else None
+
+
 def scalar_equal(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    """Two scalars are equal; a percent or degree mark on one side allows its scaled reading."""
+    """Two scalars are equal; a percent or degree mark on one side allows its scaled reading. Two
+    different known units make different answers (a unit on one side only is ignored)."""
+    g_unit, p_unit = _unit(gold), _unit(pred)
+    if g_unit is not None and p_unit is not None and g_unit != p_unit:
+        ctx.note("structure")
+        return False
     g_core, g_mark = _peel(gold)
     p_core, p_mark = _peel(pred)
     if g_mark == p_mark:

@@ -6,11 +6,12 @@ import time
 
 from limkit.grade._compare import Ctx, HeavyBackend, NeedsHeavy, seed_for
 from limkit.grade._extract import (
-    extract_answer,
-    extract_bool,
-    extract_choice,
+    Found,
     has_prose,
     last_number,
+    locate_answer,
+    locate_bool,
+    locate_choice,
     looks_like_code,
     read_bool,
 )
@@ -39,13 +40,19 @@ _STRUCTURE = {
 }
 
 
-def extract_for(prediction: str, gold: Gold, require_box: bool) -> str | None:
-    """The answer to compare, extracted the way the gold's type needs (letters, booleans, math)."""
+def locate_for(prediction: str, gold: Gold, require_box: bool) -> Found:
+    """The answer to compare and its source, extracted the way the gold needs (letters, booleans, math;
+    several boxes join only for a gold of several parts)."""
     if gold.answer_type == "multiple_choice" and gold.letters:
-        return extract_choice(prediction, gold.letters, require_box=require_box)
+        return locate_choice(prediction, gold.letters, require_box=require_box)
     if gold.answer_type == "true_false":
-        return extract_bool(prediction, require_box=require_box)
-    return extract_answer(prediction, require_box=require_box)
+        return locate_bool(prediction, require_box=require_box)
+    return locate_answer(prediction, require_box=require_box, multipart=gold.multipart)
+
+
+def extract_for(prediction: str, gold: Gold, require_box: bool) -> str | None:
+    """The answer to compare (see `locate_for`)."""
+    return locate_for(prediction, gold, require_box).answer
 
 
 def _outcome(gold: Gold, extracted: str, correct: bool, comparator: str, pred: str | None) -> Verdict:

@@ -48,7 +48,7 @@ def parse_answer(text: str, limits: Limits = LIMITS) -> Node:
     if comma:
         sign, whole, frac = comma.groups()
         decimal = parse_answer(f"{sign}{whole}.{frac}", limits)
-        node = Node("alt", (_assemble(tokenize(cleaned, limits), limits), decimal))
+        node = Node("alt", (_assemble(tokenize(cleaned, limits), limits), decimal), None, "decimal_comma")
     else:
         node = _assemble(tokenize(cleaned, limits), limits)
     check_limits(node, limits)
