@@ -9,6 +9,7 @@ from limkit.grade._extract import (
     Found,
     has_prose,
     last_number,
+    letter_list,
     locate_answer,
     locate_bool,
     locate_choice,
@@ -37,6 +38,7 @@ _STRUCTURE = {
     "bool": "boolean",
     "alt": "scalar",
     "ratio": "ratio",
+    "clock": "clock",
 }
 
 
@@ -76,6 +78,11 @@ def _special_types(extracted: str, gold: Gold) -> Verdict | None:
     if gold.answer_type == "multiple_select":
         chosen = "".join(sorted(set(char for char in extracted if char.isupper() and char.isalpha())))
         return _outcome(gold, extracted, chosen == node.value, "choice:letters", chosen)
+    letters = letter_list(gold.answer) if gold.answer_type not in ("text", "free_form") else None
+    if letters is not None and len(letters) > 1:
+        picked = letter_list(extracted)
+        if picked is not None:  # several choice letters (`BD`, `B, D`): `\boxed{[B, D]}` answers them
+            return _outcome(gold, extracted, picked == letters, "choice:letters", picked)
     if gold.answer_type in ("text", "free_form") and text_key(extracted) == text_key(gold.answer):
         return _outcome(gold, extracted, True, "text:text", text_key(extracted))
     return None

@@ -108,6 +108,7 @@ _LETTER_CUE = re.compile(
     r"(?i)\b(?:answer|réponse|reponse|respuesta|antwort|option|choice)\b\s*(?:is|est|es|ist|would\s+be|should\s+be)?"
     r"\s*[:：]?|答案\s*(?:是|为|應該是|应该是)?\s*[:：]?|选\s*"
 )
+_LETTER_LIST = re.compile(r"[\[({\s]*\(?[A-Z]\)?(?:\s*(?:[,;&]|\band\b|\\quad)?\s*\(?[A-Z]\)?)+[\])}\s.]*")
 _LEADING = re.compile(r"^\s*(?:\*\*)?\(?([A-Z])(?:\)|\.|:|：|。|，|,|\*\*|\s*$|(?=[^\x00-\x7f]))")
 _STANDALONE = re.compile(r"(?<![A-Za-z'’\\])\(?([A-Z])\)?(?![A-Za-z'’])")
 _ARTICLE = re.compile(r"(?:(?<=^)|(?<=[.!?]\s)|(?<=\n))A\s+[a-z]")
@@ -466,6 +467,21 @@ def letter_in(content: str, letters: str) -> str | None:
         return None
     others = set(_named_letters(content[1:], letters)) - {content[0]}
     return None if others else content[0]  # `A, B, C` hedges: no single choice
+
+
+def letter_list(text: str) -> str | None:
+    r"""The sorted letters of a list of choices (`[B, D]`, `B and D`, `\text{(B), (D)}`, `BD`), or None.
+
+    A run of capitals (`BD`) counts only when it has no repeated letter; `or` is never a separator here (a
+    hedge names no answer).
+    """
+    for _ in range(2):
+        text = _WRAPPERS.sub(r"\1", text)
+    text = text.replace("$", "").strip()
+    if len(text) > 80 or _LETTER_LIST.fullmatch(text) is None:
+        return None
+    letters = re.findall(r"[A-Z]", text)
+    return "".join(sorted(letters)) if len(set(letters)) == len(letters) else None
 
 
 def _named_letters(text: str, letters: str) -> list[str]:

@@ -135,6 +135,7 @@ def infer_type(node: Node) -> str:
         "bool": "true_false",
         "basenum": "integer",
         "ratio": "numeric_expression",
+        "clock": "number_with_unit",
     }
     if kind in simple:
         return simple[kind]

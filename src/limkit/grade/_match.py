@@ -18,7 +18,8 @@ from limkit.grade._compare import (
     same_members,
     scalar_equal,
 )
-from limkit.grade._nodes import SCALAR_KINDS, Node, num, render
+from limkit.grade._forms import clock_readings
+from limkit.grade._nodes import SCALAR_KINDS, Node, free_symbols, num, render
 from limkit.grade._parse import assigned_value, label_key, label_of
 from limkit.grade._relations import equations_equivalent, inequalities_equivalent, set_compare
 from limkit.grade._text import text_key
@@ -151,9 +152,14 @@ def _match_matrix(gold: Node, pred: Node, ctx: Ctx) -> bool:
             [c for row in gold.args for c in row.args], [c for row in pred.args for c in row.args], ctx
         )
     vector = _vector(gold)
-    if vector is not None and pred.kind == "tuple":
+    if vector is not None and (pred.kind == "tuple" or _bracket_list(pred)):
         return ordered_equal(vector.args, pred.args, ctx)
     return False
+
+
+def _bracket_list(node: Node) -> bool:
+    """`[3, 4]`, which reads as a closed interval, is also the list of its two entries (a vector)."""
+    return node.kind == "interval" and node.value == (True, True)
 
 
 def _match_text(gold: Node, pred: Node, ctx: Ctx) -> bool:
@@ -182,7 +188,16 @@ def _match_basenum(gold: Node, pred: Node, ctx: Ctx) -> bool:
     return False
 
 
+def _match_clock(gold: Node, pred: Node, ctx: Ctx) -> bool:
+    """Times of day: equal when some reading of each agrees (`7:15 PM` is `19:15`, `19:15:00`)."""
+    ctx.note("exact")
+    golds, preds = clock_readings(gold), clock_readings(_unlabel(pred))
+    return golds is not None and preds is not None and bool(golds & preds)
+
+
 def _match_ratio(gold: Node, pred: Node, ctx: Ctx) -> bool:
+    if pred.kind == "clock":
+        return _match_clock(gold, pred, ctx)
     if pred.kind == "ratio":
         if ordered_equal(gold.args, pred.args, ctx):
             return True
@@ -206,6 +221,9 @@ def _match_rel(gold: Node, pred: Node, ctx: Ctx) -> bool:
 
 
 def _match_setlike(gold: Node, pred: Node, ctx: Ctx) -> bool:
+    if _bracket_list(gold) and pred.kind == "matrix":
+        vector = _vector(pred)
+        return vector is not None and ordered_equal(gold.args, vector.args, ctx)
     return real_sets_equal(
         gold, _unlabel(pred) if pred.kind == "rel" and pred.value == ("in",) else pred, ctx
     )
@@ -231,6 +249,7 @@ _DISPATCH: dict[str, Callable[[Node, Node, Ctx], bool]] = {
     "union": _match_setlike,
     "empty": _match_setlike,
     "bool": _match_bool,
+    "clock": _match_clock,
 }
 
 
@@ -256,7 +275,9 @@ def _assignment_match(gold: Node, gold_label: str, pred: Node, ctx: Ctx) -> bool
     value = assigned_value(gold)
     if pred.kind == "rel":
         pred_label = label_of(pred)
-        same = pred_label is not None and label_key(pred_label) == label_key(gold_label)
+        same = pred_label is not None and (
+            label_key(pred_label) == label_key(gold_label) or _same_function(gold, pred)
+        )
         if pred_label is not None and (same or not gold_label or not pred_label):
             return match(value, assigned_value(pred), ctx)
         if gold.value == ("=",) and all(op == "=" for op in pred.value):
@@ -267,3 +288,15 @@ def _assignment_match(gold: Node, gold_label: str, pred: Node, ctx: Ctx) -> bool
     if ctx.answer_type == "equation":
         return False
     return match(value, pred, ctx)
+
+
+def _same_function(gold: Node, pred: Node) -> bool:
+    """`g(t) = t^2 - 1` and `y = t^2 - 1`: a function label and a dependent-variable name (one that occurs
+    on neither right-hand side) give the same function, so their right-hand sides decide."""
+    if len(gold.args) != 2 or len(pred.args) != 2:
+        return False
+    for function, variable in ((gold.args[0], pred.args[0]), (pred.args[0], gold.args[0])):
+        if function.kind == "apply" and variable.kind == "sym":
+            others = free_symbols(function) | free_symbols(gold.args[1]) | free_symbols(pred.args[1])
+            return variable.value not in others
+    return False

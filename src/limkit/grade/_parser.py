@@ -159,6 +159,8 @@ class Parser:
                 self.i += 1
                 left = factors[0] if len(factors) == 1 else Node("mul", tuple(factors))
                 factors = [Node("div", (left, self.unary()))]
+            elif tok.kind == "num" and len(factors) == 1 and (mixed := self._plain_mixed(factors[0])):
+                factors = [mixed]
             elif tok.kind == "num" and factors[-1].kind == "num":
                 raise ParseError("two numbers side by side")  # `2 3` is neither 6 nor 23
             elif self.starts_atom(tok):
@@ -166,6 +168,22 @@ class Parser:
             else:
                 break
         return factors[0] if len(factors) == 1 else Node("mul", tuple(factors))
+
+    def _plain_mixed(self, whole: Node) -> Node | None:
+        """`2 3/4` (an integer, a space, a proper fraction of integers) is the mixed number 11/4."""
+        inner = whole.args[0] if whole.kind == "neg" else whole
+        if not (inner.kind == "num" and inner.meta is None and inner.value.denominator == 1):
+            return None
+        top, slash, bottom, after = (self.peek(ahead) for ahead in range(4))
+        if not (top and top.sp and top.text.isdigit() and slash and slash.text == "/" and bottom):
+            return None
+        if bottom.kind != "num" or not bottom.text.isdigit() or not 0 < int(top.text) < int(bottom.text):
+            return None
+        if after is not None and after.kind == "op" and after.text in ("^", "_", "!", "/", "."):
+            return None
+        self.i += 3
+        mixed = Node("add", (inner, Node("div", (num(int(top.text)), num(int(bottom.text))))), None, "mixed")
+        return Node("neg", (mixed,)) if whole.kind == "neg" else mixed
 
     def _implicit_factor(self, factors: list[Node]) -> Node:
         """Juxtaposition; `1\\frac{4}{5}` (integer then a fraction of integers) is a mixed number."""
