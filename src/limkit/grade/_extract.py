@@ -13,6 +13,7 @@ from typing import NamedTuple
 from limkit.grade._text import collapse_doubled_backslashes
 
 _BOX = re.compile(r"\\(?:boxed|fbox)\s*(\{)?")
+_BRACE_TOKEN = re.compile(r"\\[\s\S]|[{}]")
 _CUE = re.compile(
     r"(?i)(?:\b(?:final\s+answer|the\s+answer|correct\s+answer|answer|réponse|reponse|respuesta|antwort|"
     r"resposta|risposta)\b(?:\s+(?:is|est|es|ist|é|è|should\s+be|would\s+be|will\s+be)\b\s*[:：=]?|\s*[:：=]|"
@@ -75,6 +76,10 @@ _MATH_WORDS = frozenset(
         "dfrac",
         "tfrac",
         "bmatrix",
+        "vmatrix",
+        "matrix",
+        "array",
+        "cases",
     }
 )
 _UNICODE_MATH = re.compile(r"[−–×÷·≤≥≠∞π±√∪∈°²³⩽⩾€£¥]")
@@ -88,7 +93,7 @@ _OPENS_MATH = re.compile(r"(?<!\\)\$|\\\(|\\\[")
 _HEDGE_WORDS = frozenset({"or", "ou", "oder", "或"})
 _TEXT_CONTENT_KEEP = re.compile(r"\\(?:text\w*|mbox|mathrm)\s*\{([^{}]*)\}")
 _HEDGE_NOISE = re.compile(r"\\(?:quad|qquad|,|;| )|\$|\\[()\[\]]|[\s,;]")
-_MATRIX_ENV = re.compile(r"\\(begin|end)\s*\{\s*([A-Za-z]*matrix|array)\s*\}")
+_MATRIX_ENV = re.compile(r"\\(begin|end)\s*\{\s*([A-Za-z]*matrix|array|cases)\s*\}")
 _STEP_WORD = re.compile(
     r"(?i)\b(?:step|case|part|problem|question|example|lemma|claim|stage|phase|item|line|no)\.?\s*#?\s*$|#\s*$"
 )
@@ -130,22 +135,17 @@ class Span(NamedTuple):
 
 
 def _brace_matches(text: str, opens: set[int]) -> dict[int, int]:
-    """Closing positions for the given `{` positions, in one linear pass."""
+    """Closing positions for the given `{` positions, in one linear pass over the braces only."""
     stack: list[int] = []
     found: dict[int, int] = {}
-    index, size = 0, len(text)
-    while index < size:
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
+    for token in _BRACE_TOKEN.finditer(text):
+        char = token.group(0)
         if char == "{":
-            stack.append(index)
+            stack.append(token.start())
         elif char == "}" and stack:
             opener = stack.pop()
             if opener in opens:
-                found[opener] = index
-        index += 1
+                found[opener] = token.start()
     return found
 
 
@@ -316,7 +316,7 @@ def _has_math(answer: str) -> bool:
 
 
 def _matrix_envs(text: str) -> list[Span]:
-    r"""Outermost `\begin{pmatrix}...\end{pmatrix}` (bmatrix, vmatrix, matrix, array) spans, in one pass."""
+    r"""Outermost `\begin{pmatrix}...\end{pmatrix}` spans (any matrix, array, cases), in one pass."""
     spans: list[Span] = []
     stack: list[re.Match[str]] = []
     for found in _MATRIX_ENV.finditer(text):
