@@ -151,6 +151,9 @@ def test_family_4_mixed_numbers_units_times_and_systems(grader: Grader) -> None:
             ("7:15 AM", "7:15 PM", False),
             ("7:16", "7:15", False),
             ("7:15 PM", "7:16", False),
+            ("2:30", "14:30", True),  # a gold hour from 13 to 23 is a 24-hour time
+            ("2:31", "14:30", False),
+            ("2:4", "1:2", True),  # bare ratios stay ratios
             ("x=1, y=2", r"\begin{cases} x = 1 \\ y = 2 \end{cases}", True),
             ("y=2, x=1", r"\begin{cases} x &= 1 \\ y &= 2 \end{cases}", True),
             ("x=1, y=3", r"\begin{cases} x = 1 \\ y = 2 \end{cases}", False),
@@ -235,6 +238,9 @@ def test_family_7_rough_decimals_are_wrong(grader: Grader) -> None:
             ("6366.19", r"\frac{20000}{\pi}", True),  # truncated
             ("0.125", r"\frac18", True),
             ("0.5", r"\sin 30^\circ", True),
+            (r"33.3333\%", r"\frac13", True),
+            (r"33.33\%", r"\frac13", False),
+            (r"\frac13", r"33.3\%", True),  # a decimal percentage gold keeps the half-unit rule
             # Golds that are decimals keep the half-unit rule.
             ("27.394", "27.39", True),
             ("27.4", "27.39", False),

@@ -29,7 +29,8 @@ POLICIES (decided here, tested in tests/grade, one test group per policy)
     * Decimals: a gold decimal is a measurement and accepts predictions within half a unit of its
       last place (`27.39` accepts `27.394`, not `27.4`); a gold in scientific notation (`1.2e-5`,
       `4.5 \times 10^{-4}`) is a decimal by the digits of its mantissa (`4.5 \times 10^{-4}` accepts
-      `0.00045`, `\frac{9}{20000}` and `0.000452`, not `0.00046`); a gold written as an integer with
+      `0.00045`, `\frac{9}{20000}` and `0.000452`, not `0.00046`), as is a decimal percentage
+      (`33.3\%` is the decimal 0.333); a gold written as an integer with
       `.0` (`27.0`, AMC style) or an integer mantissa (`3 \times 10^5`) is exact. A decimal may answer
       an exact gold it cannot write out (an irrational, or a rational whose expansion does not end
       within the digits given) only with at least 6 significant digits, rounded or truncated (off by
@@ -80,7 +81,8 @@ POLICIES (decided here, tested in tests/grade, one test group per policy)
     * Clock times: `7:15 AM`, `7:15 p.m.` and `19:15:00` are times of day; `7:15 PM` equals `19:15`,
       `19:15:00` equals `19:15`, and an hour from 1 to 12 written without AM/PM may be either (`7:15`
       accepts `7:15 AM` and `7:15 PM`, not `7:16`). A bare `H:MM` against another bare `H:MM` stays a
-      ratio comparison.
+      ratio comparison (`2:4` equals `1:2`), except that a gold hour from 13 to 23 (`14:30`) can only
+      be a 24-hour time, so `2:30` answers it too.
     * Expressions: rational functions are compared exactly at random rational points of both signs
       (comparator `sampling_exact`); anything with radicals, pi, e, trig or logs is evaluated at 50
       digits at random positive points and must also agree wherever both sides are real at negative

@@ -323,6 +323,9 @@ def _peel(node: Node) -> tuple[Node, str | None]:
 
 def _readings(core: Node, mark: str | None) -> list[Node]:
     if mark == "pct":
+        literal = decimal_literal(core)
+        if literal is not None:  # `33.3\%` stays a decimal (0.333), with its digits
+            return [core, num(literal[0] / 100, literal[1] / 100)]
         return [core, Node("div", (core, num(100)))]
     if mark == "deg":
         return [core, Node("mul", (core, Node("const", (), "pi"), num(Fraction(1, 180))))]

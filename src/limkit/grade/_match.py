@@ -195,9 +195,17 @@ def _match_clock(gold: Node, pred: Node, ctx: Ctx) -> bool:
     return golds is not None and preds is not None and bool(golds & preds)
 
 
+def _afternoon(node: Node) -> bool:
+    """A bare `H:MM` with an hour from 13 to 23 (`14:30`) can only be a 24-hour time."""
+    readings = clock_readings(node)
+    return readings is not None and 13 <= int(render(node.args[0])) <= 23
+
+
 def _match_ratio(gold: Node, pred: Node, ctx: Ctx) -> bool:
     if pred.kind == "clock":
         return _match_clock(gold, pred, ctx)
+    if pred.kind == "ratio" and _afternoon(gold) and _match_clock(gold, pred, ctx):
+        return True  # `2:30` (12-hour) for `14:30`
     if pred.kind == "ratio":
         if ordered_equal(gold.args, pred.args, ctx):
             return True
