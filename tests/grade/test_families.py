@@ -38,6 +38,7 @@ def test_family_1_last_box_wins_unless_the_gold_has_parts(grader: Grader) -> Non
             (r"\boxed{-2} \quad \text{and} \quad \boxed{1}", "1,-2", True),
             (r"$x = \boxed{3}$ and $x = \boxed{-3}$", r"\pm 3", True),
             (r"\boxed{2} and \boxed{7}", "2, 7, 9", False),
+            (r"\boxed{1} and \boxed{2}", r"x \in \{1, 2\}", True),
             (r"\boxed{(1, 2)} and \boxed{(3, 4)}", "(1,2), (3,4)", True),
             # Boxes offered as alternatives are a hedge, for any gold.
             (r"\boxed{3} or \boxed{4}", "4", False),
@@ -112,6 +113,8 @@ def test_family_3_full_and_truncated_decimals_and_scientific_golds(grader: Grade
             ("62.8317", r"20\pi", False),
             ("1.7320508075688", r"\sqrt3", True),
             ("1.7320508075699", r"\sqrt3", False),
+            (r"\frac{\sqrt{2}}{2}", "0.7071067811865476", True),  # a gold that is a float printed in full
+            (r"\frac{\sqrt{2}}{2}", "0.7071067811865486", False),
             (r"\frac{1}{2^{98}}", r"\frac{1}{2^{99}}", False),
             ("0.00045", r"4.5 \times 10^{-4}", True),
             (r"\frac{9}{20000}", r"4.5 \times 10^{-4}", True),

@@ -26,18 +26,19 @@ Extraction
 POLICIES (decided here, tested in tests/grade, one test group per policy)
     * Integers and rationals compare exactly; there is no float tolerance for exact values and no
       small difference is ever chopped to zero (`1/2^99 != 1/2^98`).
-    * Decimals: a gold decimal is a measurement and accepts predictions within half a unit of its
-      last place (`27.39` accepts `27.394`, not `27.4`); a gold in scientific notation (`1.2e-5`,
-      `4.5 \times 10^{-4}`) is a decimal by the digits of its mantissa (`4.5 \times 10^{-4}` accepts
-      `0.00045`, `\frac{9}{20000}` and `0.000452`, not `0.00046`), as is a decimal percentage
-      (`33.3\%` is the decimal 0.333); a gold written as an integer with
-      `.0` (`27.0`, AMC style) or an integer mantissa (`3 \times 10^5`) is exact. A decimal may answer
-      an exact gold it cannot write out (an irrational, or a rational whose expansion does not end
-      within the digits given) only with at least 6 significant digits, rounded or truncated (off by
-      less than one unit of its last place), or as a float's full printed form: `3.14159` and
-      `62.8318` (for `20\pi`) and `1.7320508075688772` (for `\sqrt3`) yes; `3.14`, `0.33`, `7.14`,
-      `6366.2` (for `\frac{20000}{\pi}`) no. A decimal never matches an exact integer gold unless
-      equal; `0.5` and `\frac12` are equal.
+    * Decimals: a gold decimal is a measurement and accepts predictions within half a unit of its last
+      place (`27.39` accepts `27.394`, not `27.4`), or, when it is a float printed in full (15 or more
+      digits, `0.7071067811865476`), within that float's own error (`\frac{\sqrt2}{2}`); a gold in
+      scientific notation (`1.2e-5`, `4.5 \times 10^{-4}`) is a decimal by the digits of its mantissa
+      (`4.5 \times 10^{-4}` accepts `0.00045`, `\frac{9}{20000}` and `0.000452`, not `0.00046`), as is a
+      decimal percentage (`33.3\%` is the decimal 0.333); a gold written as an integer with `.0`
+      (`27.0`, AMC style) or an integer mantissa (`3 \times 10^5`) is exact. A decimal may answer an
+      exact gold it cannot write out (an irrational, or a rational whose expansion does not end within
+      the digits given) only with at least 6 significant digits, rounded or truncated (off by less than
+      one unit of its last place), or as a float's full printed form: `3.14159` and `62.8318` (for
+      `20\pi`) and `1.7320508075688772` (for `\sqrt3`) yes; `3.14`, `0.33`, `7.14`, `6366.2` (for
+      `\frac{20000}{\pi}`) no. A decimal never matches an exact integer gold unless equal; `0.5` and
+      `\frac12` are equal.
     * Percentages: when exactly one side carries `%` (or `percent`), that side may be read as the
       bare number or as number/100: gold `25\%` accepts `25`, `25\%`, `0.25`; gold `0.25`
       accepts `25\%`. Without a `%` on either side nothing is rescaled (gold `1` never accepts `100`).

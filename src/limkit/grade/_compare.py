@@ -279,6 +279,14 @@ def measured(value: Fraction, ulp: Fraction | None) -> bool:
     return ulp is not None and (value.denominator != 1 or ulp > 1)
 
 
+def measurement_ok(gold: Fraction, ulp: Fraction, error: Fraction) -> bool:
+    """A prediction `error` away from a decimal gold answers it: within half a unit of the gold's last
+    place, or, for a gold that is a float printed in full (15+ digits), within the float's own error."""
+    if error <= ulp / 2:
+        return True
+    return significant_digits(gold, ulp) >= 15 and error <= abs(gold) * FLOAT_PRINT_ERROR
+
+
 def approximation_ok(pred: Fraction, ulp: Fraction, error: Fraction, scale: Fraction) -> bool:
     """A decimal `pred` (last place `ulp`) answers an exact gold it is `error` away from (gold size `scale`):
     at least APPROXIMATION_DIGITS significant digits, rounded or truncated (off by less than one unit of
@@ -298,7 +306,7 @@ def numbers_match(gold: GQ, gold_node: Node, pred: GQ, pred_node: Node, ctx: Ctx
     g_ulp, p_ulp = literal_ulp(gold_node), literal_ulp(pred_node)
     if g_ulp is not None and measured(gold.re, g_ulp):
         ctx.note("decimal")
-        return abs(pred.re - gold.re) <= g_ulp / 2
+        return measurement_ok(gold.re, g_ulp, abs(pred.re - gold.re))
     if p_ulp is not None and gold.re.denominator != 1:
         ctx.note("decimal")
         return approximation_ok(pred.re, p_ulp, abs(pred.re - gold.re), abs(gold.re))

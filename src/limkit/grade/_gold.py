@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from limkit.grade._extract import _CUE, extract_answer, is_sentence, last_box_group, letter_in, read_bool
 from limkit.grade._nodes import LIMITS, SCALAR_KINDS, Node, OverLimit, ParseError, free_symbols, has_kind
-from limkit.grade._parse import parse_answer
+from limkit.grade._parse import assigned_value, label_of, parse_answer
 from limkit.grade._text import canonical_string, clean_answer, collapse_doubled_backslashes
 from limkit.grade._types import canonical_type
 
@@ -210,6 +210,8 @@ def has_parts(node: Node) -> bool:
     """Whether a gold is several answers: `1, -2`, `x = 1, y = 2`, `\\{1, 2\\}`, `(3, 4)`, `\\pm 5`."""
     if node.kind in ("list", "assign", "tuple", "pm"):
         return True
+    if node.kind == "rel" and label_of(node) is not None:
+        return has_parts(assigned_value(node))  # `x \\in \\{1, 2\\}`
     if node.kind in ("set", "alt"):
         return len(node.args) > 1 if node.kind == "set" else any(has_parts(arg) for arg in node.args)
     return node.kind in SCALAR_KINDS and has_kind(node, frozenset({"pm"}))

@@ -323,7 +323,10 @@ def _decimal_policy(gold: Node, a: Any, pred: Node, b: Any) -> bool | None:
         return None
     gold_literal, pred_literal = decimal_literal(gold), decimal_literal(pred)
     if gold_literal is not None and measured(*gold_literal):
-        return bool(abs(b - a) <= _mp(gold_literal[1]) / 2)
+        value, ulp = gold_literal
+        if abs(b - a) <= _mp(ulp) / 2:
+            return True
+        return significant_digits(value, ulp) >= 15 and bool(abs(b - a) <= abs(a) * _mp(FLOAT_PRINT_ERROR))
     if pred_literal is not None and not mpmath.isint(a):
         if _close(a, b)[0]:
             return True  # `0.5` for sin 30 degrees: equal, however few its digits
