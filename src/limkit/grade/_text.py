@@ -106,7 +106,8 @@ def clean_answer(text: str) -> str:
     text = _FRAC_VARIANTS.sub(r"\\frac", text)
     text = _BINOM_VARIANTS.sub(r"\\binom", text)
     text = _DEGREES.sub("°", text)
-    text = _UNIT_POWER.sub(r"\1^\2", text)
+    if "^" in text:
+        text = _UNIT_POWER.sub(r"\1^\2", text)
     text = text.replace("\\%", "%").replace("\\#", "#")
     text = _CURRENCY.sub("", text)
     text = _DELIMS.sub(" ", text)
