@@ -25,12 +25,16 @@ def test_unclosed_box_runs_to_the_end() -> None:
     assert extract_answer(r"answer \boxed{x + 1") == "x + 1"
 
 
-def test_box_groups_join_only_across_connectors() -> None:
-    assert extract_answer(r"\boxed{1} and \boxed{2}") == "1, 2"
-    assert extract_answer(r"\boxed{(2, 2)} \quad \text{and} \quad \boxed{(6, 2)}") == "(2, 2), (6, 2)"
-    assert extract_answer(r"\(y_1 = \boxed{x} \) and \( y_2 = \boxed{2x} \)") == "x, 2x"
-    assert extract_answer(r"\boxed{1} no no no no no \boxed{2}") == "2"
-    assert extract_answer(r"\boxed{1} and and and or thus but \boxed{2} and \boxed{3}") == "2, 3"
+def test_box_groups_join_only_across_connectors_for_multipart_golds() -> None:
+    def joined(text: str) -> str | None:
+        return extract_answer(text, multipart=True)
+
+    assert joined(r"\boxed{1} and \boxed{2}") == "1, 2"
+    assert joined(r"\boxed{(2, 2)} \quad \text{and} \quad \boxed{(6, 2)}") == "(2, 2), (6, 2)"
+    assert joined(r"\(y_1 = \boxed{x} \) and \( y_2 = \boxed{2x} \)") == "x, 2x"
+    assert joined(r"\boxed{1} no no no no no \boxed{2}") == "2"
+    assert joined(r"\boxed{1} and and and or thus but \boxed{2} and \boxed{3}") == "2, 3"
+    assert extract_answer(r"\boxed{1} and \boxed{2}") == "2"  # one-part gold: the last box wins
 
 
 def test_require_box_ignores_everything_else() -> None:

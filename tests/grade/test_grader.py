@@ -26,6 +26,7 @@ VERDICT_KEYS = {
     "comparator",
     "answer_type",
     "seconds",
+    "source",
 }
 
 

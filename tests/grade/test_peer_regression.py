@@ -18,11 +18,14 @@ EXPECTED_DISAGREEMENTS = {
     "`-2 \\le x \\le 7` both ways), as the allow_set_relation_comp=True twin hg-0180 expects.",
     "hg-0245": "policy_sensitive: strict=False ignores variable names; limkit is strict, `f(x)` is not "
     "`f(y)`, as the strict=True twin hg-0244 expects.",
-    "hg-0267": "float_rounding=4 configuration: limkit accepts a correctly rounded decimal with at least 2 "
-    "significant digits for an exact non-integer gold (`0.333` for 1/3), as the float_rounding=3 twin "
-    "hg-0266 expects.",
-    "hg-0269": "float_rounding=4 configuration: same decimal policy (`1.333` for 1/3 + 1), as the "
-    "float_rounding=3 twin hg-0268 expects.",
+    "hg-0127": "precision=2 configuration: limkit needs 6 significant digits before a decimal may answer an "
+    "exact non-terminating gold (`0.33` is not 1/3; limkit.grade policy, issue 11 family 7).",
+    "hg-0133": "precision=2 configuration: same 6-digit decimal policy (`2.6667` is not 8/3).",
+    "hg-0265": "precision=4 configuration: same 6-digit decimal policy (`0.3333` is not 1/3).",
+    "hg-0266": "float_rounding=3 configuration: same 6-digit decimal policy (`0.333` is not 1/3), as the "
+    "float_rounding=4 twin hg-0267 expects.",
+    "hg-0268": "float_rounding=3 configuration: same 6-digit decimal policy (`1.333` is not 1/3 + 1), as the "
+    "float_rounding=4 twin hg-0269 expects.",
 }
 
 

@@ -92,12 +92,14 @@ def test_decimal_predictions_of_exact_golds(grader: Grader) -> None:
     _check(
         grader,
         [
-            ("0.33", r"\frac13", True),
-            ("0.3333", r"\frac13", True),
+            ("0.33", r"\frac13", False),
+            ("0.3333", r"\frac13", False),
+            ("0.333333", r"\frac13", True),
             ("0.3", r"\frac13", False),
             ("0.34", r"\frac13", False),
             ("0.0833333333333333", r"\frac{1}{12}", True),
-            ("1.414", r"\sqrt{2}", True),
+            ("1.414", r"\sqrt{2}", False),
+            ("1.41421", r"\sqrt{2}", True),
             ("1.42", r"\sqrt{2}", False),
             ("3.0", "3", True),
             ("2.9", "3", False),

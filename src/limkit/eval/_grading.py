@@ -109,6 +109,7 @@ def grading_fields(verdict: Verdict, judged: bool | None) -> dict[str, Any]:
         "status": verdict.status,
         "answer_type": verdict.answer_type,
         "comparator": verdict.comparator,
+        "answer_source": verdict.source,
         "judged": judged is not None,
     }
     if judged is not None:

@@ -10,7 +10,8 @@ Conventions (also stated in reports):
   are grouped by the grader's normalised form. A tie goes to the answer that appeared first. A problem
   whose first k samples hold no answer at all counts as wrong.
 - Shares of no-answer, timeout, over-limit, unparseable-gold and truncated (finish_reason "length")
-  samples are always reported, zero included.
+  samples are always reported, zero included, and so is the share graded from a fallback answer (the
+  grader found no box, answer cue or bold answer and took the last number or math span).
 """
 
 from __future__ import annotations
@@ -143,6 +144,7 @@ def _shares(rows: Sequence[dict[str, Any]]) -> dict[str, dict[str, float]]:
     counts = {status: statuses.get(status, 0) for status in FAILURE_STATUSES}
     counts["truncated"] = sum(1 for row in rows if row.get("finish_reason") == "length")
     counts["judged"] = sum(1 for row in rows if row.get("judged"))
+    counts["fallback"] = sum(1 for row in rows if row.get("answer_source") == "fallback")
     return {
         name: {"count": count, "share": count / total if total else 0.0} for name, count in counts.items()
     }

@@ -43,7 +43,7 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
     """A plain-text table of the headline numbers, one line per task, for the terminal."""
     lines = [
         f"{'task':<16} {'n':>3} {'problems':>8} {'avg@n':>7} {'95% CI':>15} {'pass@n':>7} {'maj@n':>7} "
-        f"{'no-ans':>7} {'timeout':>7} {'trunc':>7} {'tokens':>8}"
+        f"{'no-ans':>7} {'fallbk':>7} {'timeout':>7} {'trunc':>7} {'tokens':>8}"
     ]
     for name, metrics in results.get("metrics", {}).items():
         if not metrics.get("problems"):
@@ -56,6 +56,7 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
             f"{name:<16} {metrics['n']:>3} {metrics['problems']:>8} {metrics['avg']:>7.3f} "
             f"{f'[{low:.3f}, {high:.3f}]':>15} {metrics['pass_at_k'][n]['value']:>7.3f} "
             f"{metrics['maj_at_k'][n]['value']:>7.3f} {shares['no_answer']['share']:>7.3f} "
+            f"{shares.get('fallback', {'share': 0.0})['share']:>7.3f} "
             f"{shares['timeout']['share']:>7.3f} {shares['truncated']['share']:>7.3f} "
             f"{metrics['lengths']['completion_tokens_mean']:>8.1f}"
         )

@@ -19,9 +19,8 @@ from fractions import Fraction
 from typing import Protocol, TypeVar
 
 from limkit.grade._exact import GQ, DivisionByZero, NotExact, exact_value, g_inv, g_mul
-from limkit.grade._nodes import SCALAR_KINDS, Node, OverLimit, free_symbols, has_kind, num, render
-from limkit.grade._parse import assigned_value, label_key, label_of
-from limkit.grade._text import text_key
+from limkit.grade._nodes import SCALAR_KINDS, Node, OverLimit, free_symbols, has_kind, num
+from limkit.grade._units import unit_key
 
 METHOD_RANK = {
     "string": 0,
@@ -224,14 +223,48 @@ def prepare(node: Node) -> Node:
     return node
 
 
-def literal_ulp(node: Node) -> Fraction | None:
-    """The last-place unit of a bare decimal literal (possibly negated), else None."""
+#: Significant digits a decimal needs to answer an exact gold it cannot write out (an irrational, or a
+#: rational whose decimal expansion does not end within the digits given): `3.14159` for pi, not `3.14`.
+APPROXIMATION_DIGITS = 6
+#: A float printed in full (`1.7320508075688772` for sqrt 3) is off by up to two units of a double's
+#: last place, which can exceed one unit of its own last printed digit.
+FLOAT_PRINT_ERROR = Fraction(1, 2**51)
+
+
+def decimal_literal(node: Node) -> tuple[Fraction, Fraction] | None:
+    """(value, last-place unit) of a decimal literal: `27.39`, `-0.5`, `4.4e7`, `4.5 \times 10^{-4}`.
+
+    A mantissa written without a decimal point (`3 \times 10^5`, `27`) is exact: None.
+    """
     if node.kind == "neg":
-        return literal_ulp(node.args[0])
+        inner = decimal_literal(node.args[0])
+        return (-inner[0], inner[1]) if inner else None
     if node.kind == "num":
-        ulp: Fraction | None = node.meta
-        return ulp
+        return (node.value, node.meta) if node.meta is not None else None
+    if node.kind == "mul" and len(node.args) == 2:
+        mantissa, power = node.args
+        exponent = _power_of_ten(power)
+        if mantissa.kind == "num" and mantissa.meta is not None and exponent is not None:
+            scale = Fraction(10) ** exponent
+            return mantissa.value * scale, mantissa.meta * scale
     return None
+
+
+def _power_of_ten(node: Node) -> int | None:
+    if node.kind != "pow" or node.args[0] != num(10):
+        return None
+    exponent, sign = node.args[1], 1
+    if exponent.kind == "neg":
+        exponent, sign = exponent.args[0], -1
+    if exponent.kind == "num" and exponent.meta is None and exponent.value.denominator == 1:
+        return sign * int(exponent.value) if abs(exponent.value) <= 400 else None
+    return None
+
+
+def literal_ulp(node: Node) -> Fraction | None:
+    """The last-place unit of a decimal literal (see `decimal_literal`), else None."""
+    found = decimal_literal(node)
+    return found[1] if found else None
 
 
 def significant_digits(value: Fraction, ulp: Fraction) -> int:
@@ -246,6 +279,23 @@ def measured(value: Fraction, ulp: Fraction | None) -> bool:
     return ulp is not None and (value.denominator != 1 or ulp > 1)
 
 
+def measurement_ok(gold: Fraction, ulp: Fraction, error: Fraction) -> bool:
+    """A prediction `error` away from a decimal gold answers it: within half a unit of the gold's last
+    place, or, for a gold that is a float printed in full (15+ digits), within the float's own error."""
+    if error <= ulp / 2:
+        return True
+    return significant_digits(gold, ulp) >= 15 and error <= abs(gold) * FLOAT_PRINT_ERROR
+
+
+def approximation_ok(pred: Fraction, ulp: Fraction, error: Fraction, scale: Fraction) -> bool:
+    """A decimal `pred` (last place `ulp`) answers an exact gold it is `error` away from (gold size `scale`):
+    at least APPROXIMATION_DIGITS significant digits, rounded or truncated (off by less than one unit of
+    its last place), or a float's full printed form."""
+    if significant_digits(pred, ulp) < APPROXIMATION_DIGITS:
+        return False
+    return error < ulp or error <= scale * FLOAT_PRINT_ERROR
+
+
 def numbers_match(gold: GQ, gold_node: Node, pred: GQ, pred_node: Node, ctx: Ctx) -> bool:
     """Exact equality, plus the decimal policies (see the package docstring)."""
     if gold == pred:
@@ -256,10 +306,10 @@ def numbers_match(gold: GQ, gold_node: Node, pred: GQ, pred_node: Node, ctx: Ctx
     g_ulp, p_ulp = literal_ulp(gold_node), literal_ulp(pred_node)
     if g_ulp is not None and measured(gold.re, g_ulp):
         ctx.note("decimal")
-        return abs(pred.re - gold.re) <= g_ulp / 2
-    if p_ulp is not None and gold.re.denominator != 1 and significant_digits(pred.re, p_ulp) >= 2:
+        return measurement_ok(gold.re, g_ulp, abs(pred.re - gold.re))
+    if p_ulp is not None and gold.re.denominator != 1:
         ctx.note("decimal")
-        return abs(pred.re - gold.re) <= p_ulp / 2
+        return approximation_ok(pred.re, p_ulp, abs(pred.re - gold.re), abs(gold.re))
     ctx.note("exact")
     return False
 
@@ -281,14 +331,29 @@ def _peel(node: Node) -> tuple[Node, str | None]:
 
 def _readings(core: Node, mark: str | None) -> list[Node]:
     if mark == "pct":
+        literal = decimal_literal(core)
+        if literal is not None:  # `33.3\%` stays a decimal (0.333), with its digits
+            return [core, num(literal[0] / 100, literal[1] / 100)]
         return [core, Node("div", (core, num(100)))]
     if mark == "deg":
         return [core, Node("mul", (core, Node("const", (), "pi"), num(Fraction(1, 180))))]
     return [core]
 
 
+def _unit(node: Node) -> str | None:
+    """The known unit an answer carries at its top (`5.4 \\text{ dollars}` -> `dollar`), else None."""
+    while node.kind == "neg":
+        node = node.args[0]
+    return unit_key(str(node.value)) if node.kind == "unit" else None
+
+
 def scalar_equal(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    """Two scalars are equal; a percent or degree mark on one side allows its scaled reading."""
+    """Two scalars are equal; a percent or degree mark on one side allows its scaled reading. Two
+    different known units make different answers (a unit on one side only is ignored)."""
+    g_unit, p_unit = _unit(gold), _unit(pred)
+    if g_unit is not None and p_unit is not None and g_unit != p_unit:
+        ctx.note("structure")
+        return False
     g_core, g_mark = _peel(gold)
     p_core, p_mark = _peel(pred)
     if g_mark == p_mark:
@@ -380,212 +445,3 @@ def proportional(first: Node, second: Node, positive: bool, ctx: Ctx) -> bool:
     if ratio is None or ratio == GQ(Fraction(0)):
         return ratio is None
     return not positive or (ratio.is_real and ratio.re > 0)
-
-
-# -- structures --------------------------------------------------------------------------------------
-def match(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    """Does `pred` answer `gold`? The gold's kind picks the comparator."""
-    if gold.kind == "alt":
-        return any_true([functools.partial(match, option, pred, ctx) for option in gold.args])
-    if pred.kind == "alt":
-        return any_true([functools.partial(match, gold, option, ctx) for option in pred.args])
-    gold, pred = prepare(gold), prepare(pred)
-    if render(gold) == render(pred):
-        ctx.note("structure")
-        return True
-    handler = _DISPATCH.get(gold.kind, _match_scalar)
-    return handler(gold, pred, ctx)
-
-
-def _unlabel(pred: Node) -> Node:
-    """`x = 2` as a prediction for a bare gold value reads as `2`; `x \\in S` as `S`."""
-    if pred.kind == "rel" and label_of(pred) is not None:
-        return prepare(assigned_value(pred))
-    return pred
-
-
-def _match_scalar(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    pred = _unlabel(pred)
-    if pred.kind == "list":
-        # Several forms of one value (`15\frac{39}{40}, \frac{639}{40}`) answer a single gold; any other
-        # element makes the answer wrong (a list of guesses does not earn credit).
-        return unordered_equal([gold], pred.args, ctx)
-    if pred.kind not in SCALAR_KINDS:
-        return False
-    return scalar_equal(gold, pred, ctx)
-
-
-def elements(node: Node) -> list[Node] | None:
-    """The members of a multi-answer prediction (a lone value is a one-member answer)."""
-    node = _unlabel(node)
-    if node.kind in ("list", "set"):
-        return list(node.args)
-    if node.kind == "assign":
-        return list(node.args)
-    if node.kind == "empty":
-        return []
-    return [node]
-
-
-def unordered_equal(golds: Sequence[Node], preds: Sequence[Node], ctx: Ctx) -> bool:
-    """Set equality: every gold member is matched by some prediction member and vice versa."""
-    return same_members(golds, preds, lambda gold, pred: match(gold, pred, ctx))
-
-
-def ordered_equal(golds: Sequence[Node], preds: Sequence[Node], ctx: Ctx) -> bool:
-    if len(golds) != len(preds):
-        return False
-    return all_true(
-        [functools.partial(match, gold, pred, ctx) for gold, pred in zip(golds, preds, strict=True)]
-    )
-
-
-def _match_list(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    members = elements(pred)
-    if members is None:
-        return False
-    gold_label, pred_label = gold.meta, pred.meta if pred.kind == "list" else None
-    if gold_label and pred_label and label_key(gold_label) != label_key(pred_label):
-        return False
-    if ctx.answer_type in ("ordered_answers", "tuple"):
-        return ordered_equal(gold.args, members, ctx)
-    return unordered_equal(gold.args, members, ctx)
-
-
-def _match_set(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    if pred.kind in ("tuple", "interval", "union"):
-        return False
-    return _match_list(gold, pred, ctx)
-
-
-def _same_base_labels(labels: Sequence[str]) -> bool:
-    bases = {label.split("_")[0] for label in labels}
-    return len(bases) == 1 and all("_" in label for label in labels)
-
-
-def _match_assign(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    labels: tuple[str, ...] = gold.value
-    if pred.kind == "assign" and set(pred.value) == set(labels):
-        mapping = dict(zip(pred.value, pred.args, strict=True))
-        return ordered_equal(gold.args, [mapping[label] for label in labels], ctx)
-    if pred.kind in ("assign", "list", "tuple"):
-        if _same_base_labels(labels) and pred.kind == "list":
-            return unordered_equal(gold.args, pred.args, ctx)
-        return ordered_equal(gold.args, pred.args, ctx)
-    return False
-
-
-def _match_tuple(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    from limkit.grade._relations import set_compare
-
-    pred = _unlabel(pred)
-    interval_ok = gold.meta == "paren2" and ctx.answer_type != "tuple"
-    if interval_ok and pred.kind in ("interval", "union", "rel"):
-        return set_compare(gold, pred, ctx)
-    if pred.kind == "matrix":
-        pred = _vector(pred) or pred
-    if pred.kind in ("tuple", "list", "assign"):
-        return ordered_equal(gold.args, pred.args, ctx)
-    return False
-
-
-def _vector(node: Node) -> Node | None:
-    rows = node.args
-    if len(rows) == 1:
-        return Node("tuple", rows[0].args)
-    if all(len(row.args) == 1 for row in rows):
-        return Node("tuple", tuple(row.args[0] for row in rows))
-    return None
-
-
-def _match_matrix(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    if pred.kind == "matrix":
-        if [len(row.args) for row in gold.args] != [len(row.args) for row in pred.args]:
-            return False
-        return ordered_equal(
-            [c for row in gold.args for c in row.args], [c for row in pred.args for c in row.args], ctx
-        )
-    vector = _vector(gold)
-    if vector is not None and pred.kind == "tuple":
-        return ordered_equal(vector.args, pred.args, ctx)
-    return False
-
-
-def _match_text(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    ctx.note("text")
-    key = text_key(str(gold.value))
-    candidates = {text_key(ctx.pred_text), text_key(render(pred).strip('"'))}
-    if pred.kind == "text":
-        candidates.add(text_key(str(pred.value)))
-    return key in candidates
-
-
-def _match_letter(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    ctx.note("letter")
-    if pred.kind in ("letter", "sym", "text"):
-        return str(pred.value).strip("() ") == gold.value
-    return False
-
-
-def _match_basenum(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    ctx.note("exact")
-    digits, _ = gold.value
-    if pred.kind == "basenum":
-        return bool(pred.value == gold.value)
-    if pred.kind == "num" and pred.meta is None and pred.value.denominator == 1:
-        return str(pred.value.numerator) == digits
-    return False
-
-
-def _match_ratio(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    if pred.kind == "ratio":
-        if ordered_equal(gold.args, pred.args, ctx):
-            return True
-        try:
-            left = Node("mul", (gold.args[0], pred.args[1]))
-            right = Node("mul", (gold.args[1], pred.args[0]))
-            nonzero = not scalar_equal(gold.args[1], num(0), ctx) and not scalar_equal(
-                pred.args[1], num(0), ctx
-            )
-            return nonzero and scalar_equal(left, right, ctx)
-        except NeedsHeavy:
-            raise
-    pred = _unlabel(pred)
-    if pred.kind in SCALAR_KINDS and not scalar_equal(gold.args[1], num(0), ctx):
-        return scalar_equal(Node("div", gold.args), pred, ctx)
-    return False
-
-
-def _match_rel(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    from limkit.grade._relations import relation_match
-
-    return relation_match(gold, pred, ctx)
-
-
-def _match_setlike(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    from limkit.grade._relations import set_compare
-
-    return set_compare(gold, _unlabel(pred) if pred.kind == "rel" and pred.value == ("in",) else pred, ctx)
-
-
-def _match_bool(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    ctx.note("letter")
-    return pred.kind == "bool" and pred.value == gold.value
-
-
-_DISPATCH: dict[str, Callable[[Node, Node, Ctx], bool]] = {
-    "list": _match_list,
-    "set": _match_set,
-    "assign": _match_assign,
-    "tuple": _match_tuple,
-    "matrix": _match_matrix,
-    "text": _match_text,
-    "letter": _match_letter,
-    "basenum": _match_basenum,
-    "ratio": _match_ratio,
-    "rel": _match_rel,
-    "interval": _match_setlike,
-    "union": _match_setlike,
-    "empty": _match_setlike,
-    "bool": _match_bool,
-}

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import time
 
-from limkit.grade._compare import Ctx, HeavyBackend, NeedsHeavy, match, seed_for
+from limkit.grade._compare import Ctx, HeavyBackend, NeedsHeavy, seed_for
 from limkit.grade._extract import (
-    extract_answer,
-    extract_bool,
-    extract_choice,
+    Found,
     has_prose,
     last_number,
+    letter_list,
+    locate_answer,
+    locate_bool,
+    locate_choice,
     looks_like_code,
     read_bool,
 )
 from limkit.grade._gold import Gold
+from limkit.grade._match import match
 from limkit.grade._nodes import LIMITS, Node, OverLimit, ParseError, render
 from limkit.grade._parse import parse_answer
 from limkit.grade._text import canonical_string, text_key
@@ -35,16 +38,23 @@ _STRUCTURE = {
     "bool": "boolean",
     "alt": "scalar",
     "ratio": "ratio",
+    "clock": "clock",
 }
 
 
-def extract_for(prediction: str, gold: Gold, require_box: bool) -> str | None:
-    """The answer to compare, extracted the way the gold's type needs (letters, booleans, math)."""
+def locate_for(prediction: str, gold: Gold, require_box: bool) -> Found:
+    """The answer to compare and its source, extracted the way the gold needs (letters, booleans, math;
+    several boxes join only for a gold of several parts)."""
     if gold.answer_type == "multiple_choice" and gold.letters:
-        return extract_choice(prediction, gold.letters, require_box=require_box)
+        return locate_choice(prediction, gold.letters, require_box=require_box)
     if gold.answer_type == "true_false":
-        return extract_bool(prediction, require_box=require_box)
-    return extract_answer(prediction, require_box=require_box)
+        return locate_bool(prediction, require_box=require_box)
+    return locate_answer(prediction, require_box=require_box, multipart=gold.multipart)
+
+
+def extract_for(prediction: str, gold: Gold, require_box: bool) -> str | None:
+    """The answer to compare (see `locate_for`)."""
+    return locate_for(prediction, gold, require_box).answer
 
 
 def _outcome(gold: Gold, extracted: str, correct: bool, comparator: str, pred: str | None) -> Verdict:
@@ -68,6 +78,11 @@ def _special_types(extracted: str, gold: Gold) -> Verdict | None:
     if gold.answer_type == "multiple_select":
         chosen = "".join(sorted(set(char for char in extracted if char.isupper() and char.isalpha())))
         return _outcome(gold, extracted, chosen == node.value, "choice:letters", chosen)
+    letters = letter_list(gold.answer) if gold.answer_type not in ("text", "free_form") else None
+    if letters is not None and len(letters) > 1:
+        picked = letter_list(extracted)
+        if picked is not None:  # several choice letters (`BD`, `B, D`): `\boxed{[B, D]}` answers them
+            return _outcome(gold, extracted, picked == letters, "choice:letters", picked)
     if gold.answer_type in ("text", "free_form") and text_key(extracted) == text_key(gold.answer):
         return _outcome(gold, extracted, True, "text:text", text_key(extracted))
     return None

@@ -13,6 +13,7 @@ from typing import NamedTuple
 from limkit.grade._text import collapse_doubled_backslashes
 
 _BOX = re.compile(r"\\(?:boxed|fbox)\s*(\{)?")
+_BRACE_TOKEN = re.compile(r"\\[\s\S]|[{}]")
 _CUE = re.compile(
     r"(?i)(?:\b(?:final\s+answer|the\s+answer|correct\s+answer|answer|réponse|reponse|respuesta|antwort|"
     r"resposta|risposta)\b(?:\s+(?:is|est|es|ist|é|è|should\s+be|would\s+be|will\s+be)\b\s*[:：=]?|\s*[:：=]|"
@@ -75,6 +76,10 @@ _MATH_WORDS = frozenset(
         "dfrac",
         "tfrac",
         "bmatrix",
+        "vmatrix",
+        "matrix",
+        "array",
+        "cases",
     }
 )
 _UNICODE_MATH = re.compile(r"[−–×÷·≤≥≠∞π±√∪∈°²³⩽⩾€£¥]")
@@ -85,6 +90,20 @@ _CODE = re.compile(
     r"\blambda\b[^:]{0,20}:|`[^`]*`|\bsys\.\w"
 )
 _OPENS_MATH = re.compile(r"(?<!\\)\$|\\\(|\\\[")
+_HEDGE_WORDS = frozenset({"or", "ou", "oder", "或"})
+_TEXT_CONTENT_KEEP = re.compile(r"\\(?:text\w*|mbox|mathrm)\s*\{([^{}]*)\}")
+_HEDGE_NOISE = re.compile(r"\\(?:quad|qquad|,|;| )|\$|\\[()\[\]]|[\s,;]")
+_MATRIX_ENV = re.compile(r"\\(begin|end)\s*\{\s*([A-Za-z]*matrix|array|cases)\s*\}")
+_STEP_WORD = re.compile(
+    r"(?i)\b(?:step|case|part|problem|question|example|lemma|claim|stage|phase|item|line|no)\.?\s*#?\s*$|#\s*$"
+)
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=\S)|\n\s*|。")
+_CLOSING_REMARK = re.compile(
+    r"(?i)\b(?:i\s+hope|hope\s+(?:this|it|that)|helps?\b|let\s+me\s+know|good\s+luck|thanks?\b|feel\s+free)"
+)
+_TEMPLATE_TAIL = re.compile(r"(?:\s*<\|[^<>\n]{0,40}(?:\|>[^<\n]{0,40})?)+$")
+_EMPHASIS = re.compile(r"^(?:\*\*|__)\s*|\s*(?:\*\*|__)(?=[\s.!,;:]*$)")
+FALLBACK_WINDOW = 4000
 MAX_CUE_CHARS = 300
 MAX_GROUP = 50
 
@@ -94,6 +113,7 @@ _LETTER_CUE = re.compile(
     r"(?i)\b(?:answer|réponse|reponse|respuesta|antwort|option|choice)\b\s*(?:is|est|es|ist|would\s+be|should\s+be)?"
     r"\s*[:：]?|答案\s*(?:是|为|應該是|应该是)?\s*[:：]?|选\s*"
 )
+_LETTER_LIST = re.compile(r"[\[({\s]*\(?[A-Z]\)?(?:\s*(?:[,;&]|\band\b|\\quad)?\s*\(?[A-Z]\)?)+[\])}\s.]*")
 _LEADING = re.compile(r"^\s*(?:\*\*)?\(?([A-Z])(?:\)|\.|:|：|。|，|,|\*\*|\s*$|(?=[^\x00-\x7f]))")
 _STANDALONE = re.compile(r"(?<![A-Za-z'’\\])\(?([A-Z])\)?(?![A-Za-z'’])")
 _ARTICLE = re.compile(r"(?:(?<=^)|(?<=[.!?]\s)|(?<=\n))A\s+[a-z]")
@@ -115,22 +135,17 @@ class Span(NamedTuple):
 
 
 def _brace_matches(text: str, opens: set[int]) -> dict[int, int]:
-    """Closing positions for the given `{` positions, in one linear pass."""
+    """Closing positions for the given `{` positions, in one linear pass over the braces only."""
     stack: list[int] = []
     found: dict[int, int] = {}
-    index, size = 0, len(text)
-    while index < size:
-        char = text[index]
-        if char == "\\":
-            index += 2
-            continue
+    for token in _BRACE_TOKEN.finditer(text):
+        char = token.group(0)
         if char == "{":
-            stack.append(index)
+            stack.append(token.start())
         elif char == "}" and stack:
             opener = stack.pop()
             if opener in opens:
-                found[opener] = index
-        index += 1
+                found[opener] = token.start()
     return found
 
 
@@ -176,19 +191,33 @@ def is_connector(between: str) -> bool:
     return not rest or (len(rest) == 1 and rest[0].isalpha() and len(rest[0]) <= 12)
 
 
-def last_box_group(text: str) -> Span | None:
-    """The last box, joined with earlier boxes that only connectors separate (`\\boxed{1}, \\boxed{2}`)."""
-    boxes = [box for box in find_boxes(text) if box.content]
+def _is_hedge(between: str) -> bool:
+    """Text between two boxes that offers them as alternatives: only `or` (`\\boxed{3} or \\boxed{4}`)."""
+    if len(between) > 60:
+        return False
+    return _HEDGE_NOISE.sub("", _TEXT_CONTENT_KEEP.sub(r"\1", between)).lower() in _HEDGE_WORDS
+
+
+def last_box_group(text: str, *, join: bool = True) -> Span | None:
+    """The last box; with `join`, joined with earlier boxes that only connectors separate (`\\boxed{1},
+    \\boxed{2}`). Without it, only boxes offered as alternatives (`\\boxed{3} or \\boxed{4}`) are kept
+    with the last one, so the hedge stays visible. An empty last box (`\\boxed{}`) is returned as such."""
+    boxes = find_boxes(text)
     if not boxes:
         return None
+    if not boxes[-1].content:
+        return boxes[-1]
+    boxes = [box for box in boxes if box.content]
     group = [boxes[-1]]
     for box in reversed(boxes[:-1]):
-        if len(group) >= MAX_GROUP or not is_connector(text[box.end : group[0].start]):
+        between = text[box.end : group[0].start]
+        if len(group) >= MAX_GROUP or not (is_connector(between) if join else _is_hedge(between)):
             break
         group.insert(0, box)
     if len(group) == 1:
         return group[0]
-    return Span(group[0].start, group[-1].end, ", ".join(box.content for box in group))
+    separator = ", " if join else " or "
+    return Span(group[0].start, group[-1].end, separator.join(box.content for box in group))
 
 
 def math_spans(text: str) -> list[Span]:
@@ -250,6 +279,7 @@ def _cue_answer(remainder: str) -> str | None:
     sentence = remainder[: end.start() if end else MAX_CUE_CHARS][:MAX_CUE_CHARS].strip()
     parts = _IS_SPLIT.split(sentence)
     sentence = parts[-1].strip() if len(parts) > 1 else sentence
+    sentence = _EMPHASIS.sub("", sentence).strip()  # `Final Answer: **12**` states `12`
     if not sentence:
         return None
     if not has_prose(sentence.replace("$", "")):
@@ -285,14 +315,66 @@ def _has_math(answer: str) -> bool:
     return any(char.isdigit() for char in answer) or "\\" in answer
 
 
+def _matrix_envs(text: str) -> list[Span]:
+    r"""Outermost `\begin{pmatrix}...\end{pmatrix}` spans (any matrix, array, cases), in one pass."""
+    spans: list[Span] = []
+    stack: list[re.Match[str]] = []
+    for found in _MATRIX_ENV.finditer(text):
+        if found.group(1) == "begin":
+            stack.append(found)
+        elif stack and stack[-1].group(2) == found.group(2):
+            opener = stack.pop()
+            if not stack:
+                spans.append(Span(opener.start(), found.end(), text[opener.start() : found.end()]))
+    return spans
+
+
+def _is_label(text: str, number: re.Match[str]) -> bool:
+    """A number that labels a step or an item (`Step 28:`, `Case 2.`, `3) ` at a line start): no answer."""
+    after = text[number.end() : number.end() + 2]
+    if not after[:1] or after[0] not in ":.)":
+        return False
+    before = text[max(0, number.start() - 12) : number.start()]
+    if _STEP_WORD.search(before):
+        return True
+    return after[0] in ".)" and after[1:] == " " and before.split("\n")[-1].strip() == ""
+
+
+def _last_statement(text: str) -> int:
+    """Where the text's last sentence starts, skipping up to two closing remarks after it (`I hope it is
+    correct.`), so a fallback answer comes from the end of the text, never from its middle."""
+    window_start = max(0, len(text) - FALLBACK_WINDOW)
+    starts = [window_start] + [found.end() for found in _SENTENCE_BREAK.finditer(text, window_start)]
+    ends = [*starts[1:], len(text)]
+    sentences = [(start, end) for start, end in zip(starts, ends, strict=True) if text[start:end].strip()]
+    if not sentences:
+        return len(text)
+    index = len(sentences) - 1
+    while index > 0 and len(sentences) - index <= 2 and _is_remark(text[slice(*sentences[index])]):
+        index -= 1
+    return sentences[index][0]
+
+
+def _is_remark(sentence: str) -> bool:
+    """A closing remark (`I hope it is correct.`) or a short sign-off (`-sepehr2010`) without a number."""
+    if "$" in sentence or "\\" in sentence or _NUMBER.search(sentence):
+        return False
+    return bool(_CLOSING_REMARK.search(sentence)) or (len(sentence) <= 40 and len(sentence.split()) <= 3)
+
+
 def fallback_answer(text: str) -> str | None:
-    """The last math span or the last number, whichever ends later."""
-    spans = math_spans(text)
-    span = spans[-1] if spans else None
-    number = last_number(text)
-    if span is not None and (number is None or span.end >= number.end):
-        return span.content
-    return number.content if number else None
+    """The last math span, matrix or number of the text's last sentence (see `_last_statement`), never a
+    step label (`Step 28:`); else None. Chat-template tokens at the end (`<|im_start|>`) are cut first."""
+    text = _TEMPLATE_TAIL.sub("", text.rstrip())
+    start = _last_statement(text)
+    candidates = [found[-1] for found in (math_spans(text), _matrix_envs(text)) if found]
+    numbers = [found for found in _NUMBER.finditer(text, start) if not _is_label(text, found)]
+    if numbers:
+        candidates.append(Span(numbers[-1].start(), numbers[-1].end(), numbers[-1].group(0)))
+    candidates = [span for span in candidates if span.end > start]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda span: (span.end, -span.start)).content
 
 
 def looks_like_code(text: str) -> bool:
@@ -316,36 +398,63 @@ def _bare_answer(text: str) -> bool:
     return len(words) <= 2 and words[0].start() > last_digit
 
 
-def extract_answer(text: str, *, require_box: bool = False, choices: str | None = None) -> str | None:
-    r"""The answer a model output gives, or None.
+class Found(NamedTuple):
+    """An extracted answer (None: nothing found, or an empty box) and where it came from.
 
-    Order: the last `\boxed{}`/`\fbox{}` (joined with directly preceding boxes when only connectors such
-    as `, ` or `\text{ and }` separate them), unless an answer cue (`final answer is`, `Answer:`, ...)
-    stating a math answer comes after it; then the last answer cue; then the last `**bold**` number;
-    then the last math span or number. `require_box=True` accepts only boxes (what a reward should do).
-    With `choices` (for example `"ABCD"`) the result is one letter of `choices`, or None.
+    `source` is `box`, `cue` (an answer phrase such as `Final answer:`), `bold` (a `**bold**` answer),
+    `whole` (the output is the answer itself), `fallback` (the last number or math span) or `none`.
     """
-    if choices:
-        return extract_choice(text, choices, require_box=require_box)
+
+    answer: str | None
+    source: str
+
+
+NOTHING = Found(None, "none")
+
+
+def locate_answer(text: str, *, require_box: bool = False, multipart: bool = False) -> Found:
+    """`extract_answer` with the answer's source; see there."""
     text = collapse_doubled_backslashes(text)
-    box = last_box_group(text)
+    box = last_box_group(text, join=multipart)
     if require_box:
-        return box.content if box else None
+        return Found(box.content or None, "box") if box else NOTHING
     cue = last_cue(text)
     if box is not None and (cue is None or cue[0] < box.end or not _has_math(cue[1])):
-        return box.content
+        return Found(box.content or None, "box")
     if cue is not None:
-        return cue[1] or None
+        return Found(cue[1] or None, "cue")
     bold = last_bold(text)
     if bold is not None:
-        return bold
+        return Found(bold, "bold")
     stripped = text.strip()
     if stripped and (_bare_answer(stripped) or looks_like_code(stripped[-2000:])):
-        return stripped[-2000:]
+        return Found(stripped[-2000:], "whole")
     found = fallback_answer(text)
-    if found is None and 0 < len(stripped) <= 60 and not is_sentence(stripped):
-        return stripped
-    return found
+    if found is not None:
+        return Found(found, "fallback")
+    if 0 < len(stripped) <= 60 and not is_sentence(stripped):
+        return Found(stripped, "whole")
+    return NOTHING
+
+
+def extract_answer(
+    text: str, *, require_box: bool = False, choices: str | None = None, multipart: bool = False
+) -> str | None:
+    r"""The answer a model output gives, or None.
+
+    Order: the last `\boxed{}`/`\fbox{}` (an empty one means no answer), unless an answer cue (`final
+    answer is`, `Answer:`, ...) stating a math answer comes after it; then the last answer cue; then
+    the last `**bold**` number; then the output itself when it is a bare answer; then the last math
+    span, matrix or number of the last line when only a short tail follows it (never a step label).
+    `multipart=True` (the gold has several parts) joins the last box with the boxes before it that only
+    connectors separate (`\boxed{1}, \boxed{2}`); otherwise the last box wins, except that boxes offered
+    as alternatives (`\boxed{3} or \boxed{4}`) stay together as the hedge they are. `require_box=True`
+    accepts only boxes (what a reward should do). With `choices` (for example `"ABCD"`) the result is one
+    letter of `choices`, or None.
+    """
+    if choices:
+        return locate_choice(text, choices, require_box=require_box).answer
+    return locate_answer(text, require_box=require_box, multipart=multipart).answer
 
 
 # -- multiple-choice letters and true/false answers ----------------------------------------------------
@@ -358,6 +467,21 @@ def letter_in(content: str, letters: str) -> str | None:
         return None
     others = set(_named_letters(content[1:], letters)) - {content[0]}
     return None if others else content[0]  # `A, B, C` hedges: no single choice
+
+
+def letter_list(text: str) -> str | None:
+    r"""The sorted letters of a list of choices (`[B, D]`, `B and D`, `\text{(B), (D)}`, `BD`), or None.
+
+    A run of capitals (`BD`) counts only when it has no repeated letter; `or` is never a separator here (a
+    hedge names no answer).
+    """
+    for _ in range(2):
+        text = _WRAPPERS.sub(r"\1", text)
+    text = text.replace("$", "").strip()
+    if len(text) > 80 or _LETTER_LIST.fullmatch(text) is None:
+        return None
+    letters = re.findall(r"[A-Z]", text)
+    return "".join(sorted(letters)) if len(set(letters)) == len(letters) else None
 
 
 def _named_letters(text: str, letters: str) -> list[str]:
@@ -384,30 +508,35 @@ def _cue_letter(text: str, letters: str) -> tuple[bool, str | None]:
 
 def extract_choice(text: str, letters: str, *, require_box: bool = False) -> str | None:
     """The chosen letter: boxed; else after an answer cue; else a leading, bold or last lone letter."""
+    return locate_choice(text, letters, require_box=require_box).answer
+
+
+def locate_choice(text: str, letters: str, *, require_box: bool = False) -> Found:
+    """`extract_choice` with the answer's source (a lone letter at the end is a `fallback`)."""
     text = collapse_doubled_backslashes(text)
-    box = last_box_group(text)
+    box = last_box_group(text, join=False)
     if box is not None:
         found = letter_in(box.content, letters)
         if found or require_box or len(set(_named_letters(box.content, letters))) > 1:
-            return found  # a boxed hedge (`A, B, C, D`) names no single choice
+            return Found(found, "box")  # a boxed hedge (`A, B, C, D`) names no single choice
     elif require_box:
-        return None
+        return NOTHING
     cued, found = _cue_letter(text, letters)
     if cued:
-        return found
+        return Found(found, "cue")
     leading = _LEADING.match(text)
     if leading and leading.group(1) in letters:
-        return leading.group(1)
+        return Found(leading.group(1), "whole")
     bold = [match.group(1) for match in _BOLD_LETTER.finditer(text) if match.group(1) in letters]
     if bold:
-        return bold[-1]
+        return Found(bold[-1], "bold")
     tail = text[-4000:]
     lone = [
         match.group(1)
         for match in _STANDALONE.finditer(tail)
         if match.group(1) in letters and not _ARTICLE.match(tail, match.start())
     ]
-    return lone[-1] if lone else None
+    return Found(lone[-1], "fallback") if lone else NOTHING
 
 
 def read_bool(answer: str) -> bool | None:
@@ -424,13 +553,18 @@ def read_bool(answer: str) -> bool | None:
 
 def extract_bool(text: str, *, require_box: bool = False) -> str | None:
     """The true/false answer of an output, as the word it used (box, cue, then the last such word)."""
-    box = last_box_group(collapse_doubled_backslashes(text))
+    return locate_bool(text, require_box=require_box).answer
+
+
+def locate_bool(text: str, *, require_box: bool = False) -> Found:
+    """`extract_bool` with the answer's source."""
+    box = last_box_group(collapse_doubled_backslashes(text), join=False)
     if box is not None or require_box:
-        return box.content if box is not None else None
+        return Found(box.content or None, "box") if box is not None else NOTHING
     cues = list(_CUE.finditer(text))
     for cue in reversed(cues[-5:]):
         word = _BOOL_WORD.search(text, cue.end(), cue.end() + 40)
         if word:
-            return word.group(0)
+            return Found(word.group(0), "cue")
     words = list(_BOOL_WORD.finditer(text[-4000:]))
-    return words[-1].group(0) if words else None
+    return Found(words[-1].group(0), "fallback") if words else NOTHING

@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from limkit.grade._extract import _CUE, extract_answer, is_sentence, last_box_group, letter_in, read_bool
-from limkit.grade._nodes import LIMITS, Node, OverLimit, ParseError, free_symbols
-from limkit.grade._parse import parse_answer
+from limkit.grade._nodes import LIMITS, SCALAR_KINDS, Node, OverLimit, ParseError, free_symbols, has_kind
+from limkit.grade._parse import assigned_value, label_of, parse_answer
 from limkit.grade._text import canonical_string, clean_answer, collapse_doubled_backslashes
 from limkit.grade._types import canonical_type
 
 _MC_GOLD = re.compile(r"^\(?([A-Z])\)?(?:[.)]\s*.*|\s+[A-Z][a-z].*|\s*)$", re.DOTALL)
 _MC_TEXT = re.compile(r"^\\(?:text|textbf|mathrm|mbox)\s*\{\s*\(?([A-Z])\)?\s*\}$")
+_ONE_DIGIT_AFTER_COMMA = re.compile(r",\s*\d\s*\$?\s*$")
 _BOOL_WORDS = frozenset({"true", "false", "yes", "no"})
 LONG_GOLD = 200
 
@@ -31,6 +32,8 @@ class Gold:
         requested: the canonical type the caller asked for (None = inferred).
         letters: the choice letters for multiple-choice golds.
         canon: canonical string of the answer for the string fast path.
+        multipart: the gold has several parts (a list, an assignment group, a set or tuple, a `\\pm`),
+            so several boxes in a prediction may together answer it.
     """
 
     answer: str
@@ -40,6 +43,7 @@ class Gold:
     requested: str | None
     letters: str | None
     canon: str
+    multipart: bool = False
 
 
 def python_list(text: str) -> list[str] | None:
@@ -131,6 +135,7 @@ def infer_type(node: Node) -> str:
         "bool": "true_false",
         "basenum": "integer",
         "ratio": "numeric_expression",
+        "clock": "number_with_unit",
     }
     if kind in simple:
         return simple[kind]
@@ -166,6 +171,8 @@ def _parse_gold(answer: str, requested: str | None) -> tuple[Node | None, str | 
         if requested in ("text", "free_form"):
             return Node("text", (), clean_answer(answer)), None
         return None, "unparseable"
+    if node.kind == "alt" and node.meta == "decimal_comma" and _ONE_DIGIT_AFTER_COMMA.search(answer):
+        node = node.args[0]  # a gold `-2,1` is the list of roots: `-2.1` never answers it
     if requested == "interval" and node.kind == "tuple" and node.meta == "paren2":
         node = Node("interval", node.args, (False, False))
     return node, None
@@ -190,4 +197,21 @@ def prepare_gold(gold: str | tuple[str, ...], answer_type: str | None) -> Gold:
     if node is None:
         node, error = _parse_gold(answer, requested)
         inferred = infer_type(node) if node is not None else "unknown"
-    return Gold(answer, node, error, requested or inferred or "unknown", requested, letters, canon)
+    answer_type = requested or inferred or "unknown"
+    several = answer_type in MULTIPART_TYPES or (node is not None and has_parts(node))
+    return Gold(answer, node, error, answer_type, requested, letters, canon, several)
+
+
+#: Answer types whose answers have several parts, whatever the gold looks like.
+MULTIPART_TYPES = frozenset({"multiple_answers", "ordered_answers", "multiple_select", "set", "tuple"})
+
+
+def has_parts(node: Node) -> bool:
+    """Whether a gold is several answers: `1, -2`, `x = 1, y = 2`, `\\{1, 2\\}`, `(3, 4)`, `\\pm 5`."""
+    if node.kind in ("list", "assign", "tuple", "pm"):
+        return True
+    if node.kind == "rel" and label_of(node) is not None:
+        return has_parts(assigned_value(node))  # `x \\in \\{1, 2\\}`
+    if node.kind in ("set", "alt"):
+        return len(node.args) > 1 if node.kind == "set" else any(has_parts(arg) for arg in node.args)
+    return node.kind in SCALAR_KINDS and has_kind(node, frozenset({"pm"}))

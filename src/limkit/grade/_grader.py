@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from limkit.grade._engine import compare_light, extract_for
+from limkit.grade._engine import compare_light, locate_for
 from limkit.grade._gold import Gold, prepare_gold
 from limkit.grade._nodes import LIMITS
 from limkit.grade._pool import WorkerPool
@@ -59,8 +59,11 @@ class _Memo:
 class _Pending:
     """A pair the calling process could not decide: it waits for a worker."""
 
-    def __init__(self, index: int, extracted: str, gold: Gold, key: tuple[Any, ...], spent: float) -> None:
+    def __init__(
+        self, index: int, extracted: str, gold: Gold, key: tuple[Any, ...], spent: float, source: str
+    ) -> None:
         self.index = index
+        self.source = source
         self.extracted = extracted
         self.gold = gold
         self.key = key
@@ -160,20 +163,25 @@ class Grader:
             and not item.require_box
             and canonical_string(prediction) == gold.canon
         ):
-            return verdict("correct", prediction, gold.answer, gold.canon, "string:string", gold.answer_type)
-        extracted = extract_for(prediction, gold, item.require_box)
+            canon = gold.canon
+            return verdict(
+                "correct", prediction, gold.answer, canon, "string:string", gold.answer_type, 0, "whole"
+            )
+        extracted, source = locate_for(prediction, gold, item.require_box)
         if extracted is None:
-            return verdict("no_answer", None, gold.answer, None, "none", gold.answer_type)
+            return replace(
+                verdict("no_answer", None, gold.answer, None, "none", gold.answer_type), source=source
+            )
         key = (extracted, key_gold, gold.requested)
         remembered = self._memo.get(key) if self._memo else None
         if remembered is not None:
-            return remembered
+            return replace(remembered, source=source)
         found = compare_light(extracted, gold)
         if found is None:
-            return _Pending(index, extracted, gold, key, time.monotonic() - started)
+            return _Pending(index, extracted, gold, key, time.monotonic() - started, source)
         if self._memo:
             self._memo.put(key, found)
-        return found
+        return replace(found, source=source)
 
     def _heavy(self, pending: list[_Pending], verdicts: list[Verdict | None], timeout: float) -> None:
         """Runs the undecided pairs on the pool; each gets what is left of its budget after the light pass."""
@@ -197,7 +205,7 @@ class Grader:
                 found = Verdict(**result)
                 if self._memo:
                     self._memo.put(entry.key, found)
-            verdicts[entry.index] = replace(found, seconds=entry.spent + worked)
+            verdicts[entry.index] = replace(found, seconds=entry.spent + worked, source=entry.source)
 
 
 def _positive_timeout(timeout: float) -> float:

@@ -14,7 +14,14 @@ from typing import Any
 import mpmath
 
 from limkit.grade import _sympy
-from limkit.grade._compare import Ctx, literal_ulp, measured, significant_digits
+from limkit.grade._compare import (
+    APPROXIMATION_DIGITS,
+    FLOAT_PRINT_ERROR,
+    Ctx,
+    decimal_literal,
+    measured,
+    significant_digits,
+)
 from limkit.grade._exact import NotExact, exact_value, opaque_value
 from limkit.grade._nodes import Node, count_nodes, free_symbols
 
@@ -310,20 +317,26 @@ def _close(a: Any, b: Any) -> tuple[bool, bool]:
 
 
 def _decimal_policy(gold: Node, a: Any, pred: Node, b: Any) -> bool | None:
-    """Decimal literals: a measured gold allows half its last place; a decimal prediction of an exact
-    non-integer gold must be correctly rounded with at least 2 significant digits."""
-    g_ulp, p_ulp = literal_ulp(gold), literal_ulp(pred)
+    """Decimal literals (see `_compare.numbers_match`): a measured gold allows half its last place; a
+    decimal answering an exact non-integer gold needs APPROXIMATION_DIGITS digits, rounded or truncated."""
     if mpmath.im(a) != 0 or mpmath.im(b) != 0:
         return None
-    if (
-        g_ulp is not None
-        and gold.kind in ("num", "neg")
-        and measured(gold.value if gold.kind == "num" else gold.args[0].value, g_ulp)
-    ):
-        return bool(abs(b - a) <= mpmath.mpf(g_ulp.numerator) / g_ulp.denominator / 2)
-    if p_ulp is not None and not mpmath.isint(a):
-        pred_value = pred.value if pred.kind == "num" else -pred.args[0].value
-        if significant_digits(Fraction(pred_value), p_ulp) < 2 and not _close(a, b)[0]:
-            return False  # `0.3` is no answer for 1/3, while `0.5` is one for sin 30°
-        return bool(abs(b - a) <= mpmath.mpf(p_ulp.numerator) / p_ulp.denominator / 2)
+    gold_literal, pred_literal = decimal_literal(gold), decimal_literal(pred)
+    if gold_literal is not None and measured(*gold_literal):
+        value, ulp = gold_literal
+        if abs(b - a) <= _mp(ulp) / 2:
+            return True
+        return significant_digits(value, ulp) >= 15 and bool(abs(b - a) <= abs(a) * _mp(FLOAT_PRINT_ERROR))
+    if pred_literal is not None and not mpmath.isint(a):
+        if _close(a, b)[0]:
+            return True  # `0.5` for sin 30 degrees: equal, however few its digits
+        value, ulp = pred_literal
+        error = abs(b - a)
+        if significant_digits(value, ulp) < APPROXIMATION_DIGITS:
+            return False
+        return bool(error < _mp(ulp) or error <= abs(a) * _mp(FLOAT_PRINT_ERROR))
     return None
+
+
+def _mp(value: Fraction) -> Any:
+    return mpmath.mpf(value.numerator) / value.denominator

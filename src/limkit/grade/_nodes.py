@@ -45,7 +45,7 @@ class Node:
 
     `kind` says what it is (`num`, `sym`, `const`, `add`, `mul`, `neg`, `div`, `pow`, `func`, `apply`,
     `pct`, `deg`, `unit`, `pm`, `rel`, `tuple`, `interval`, `set`, `list`, `union`, `matrix`, `row`,
-    `text`, `letter`, `bool`, `basenum`, `ratio`, `empty`, `assign`, `alt`); `args` are children;
+    `text`, `letter`, `bool`, `basenum`, `ratio`, `empty`, `assign`, `alt`, `clock`); `args` are children;
     `value` and `meta` carry the payload (a number, a name, relation operators, bracket types).
     """
 
@@ -129,6 +129,7 @@ def _render_simple(node: Node) -> str | None:
         "bool": lambda: "true" if node.value else "false",
         "basenum": lambda: f"{node.value[0]}_{node.value[1]}",
         "empty": lambda: "{}",
+        "clock": lambda: f"{node.value // 3600:02d}:{node.value // 60 % 60:02d}:{node.value % 60:02d}",
     }
     maker = table.get(kind)
     return maker() if maker else None
@@ -214,7 +215,7 @@ def magnitude(node: Node, limits: Limits = LIMITS) -> float:
     kind, args = node.kind, node.args
     if kind == "num":
         return _num_digits(node.value)
-    if kind in ("sym", "const", "letter", "text", "bool", "empty", "basenum"):
+    if kind in ("sym", "const", "letter", "text", "bool", "empty", "basenum", "clock"):
         return 0.5
     sizes = [magnitude(arg, limits) for arg in args]
     if any(math.isinf(size) for size in sizes):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from limkit.grade._forms import read_clock, system_rows
 from limkit.grade._lexer import Tok, tokenize
 from limkit.grade._nodes import (
     LIMITS,
@@ -17,16 +18,9 @@ from limkit.grade._nodes import (
     num,
     render,
 )
-from limkit.grade._parser import (
-    DEGREE_WORDS,
-    FUNCTIONS,
-    PERCENT_WORDS,
-    SEPARATOR_WORDS,
-    WORD_FUNCTIONS,
-    Parser,
-    text_node,
-)
+from limkit.grade._parser import Parser, text_node
 from limkit.grade._text import clean_answer, split_approx
+from limkit.grade._vocabulary import DEGREE_WORDS, FUNCTIONS, PERCENT_WORDS, SEPARATOR_WORDS, WORD_FUNCTIONS
 
 _ARROWS = re.compile(r"\\(?:Rightarrow|implies|Longrightarrow|therefore|iff|Leftrightarrow)(?![A-Za-z])")
 _GLUED_SEPARATOR = re.compile(r"(?<=[\d)\]}])\s*(or|and)\s*(?=[A-Z(\[\\]|\d)")
@@ -51,11 +45,15 @@ def parse_answer(text: str, limits: Limits = LIMITS) -> Node:
         raise OverLimit(f"answer longer than {limits.max_answer_chars} characters")
     cleaned = _resolve_approx(_ARROWS.split(cleaned)[-1].strip(), limits)
     cleaned = _strip_outer_braces(_GLUED_SEPARATOR.sub(r" \1 ", cleaned))
+    clock = read_clock(cleaned)
+    if clock is not None:
+        return clock
+    cleaned = system_rows(cleaned) or cleaned
     comma = _DECIMAL_COMMA.fullmatch(cleaned)
     if comma:
         sign, whole, frac = comma.groups()
         decimal = parse_answer(f"{sign}{whole}.{frac}", limits)
-        node = Node("alt", (_assemble(tokenize(cleaned, limits), limits), decimal))
+        node = Node("alt", (_assemble(tokenize(cleaned, limits), limits), decimal), None, "decimal_comma")
     else:
         node = _assemble(tokenize(cleaned, limits), limits)
     check_limits(node, limits)
@@ -275,8 +273,8 @@ def is_label(node: Node) -> bool:
     kind = node.kind
     if kind in _LABEL_ATOMS:
         return True
-    if kind == "mul":
-        return all(arg.kind == "sym" for arg in node.args)
+    if kind == "mul":  # `AB`, `\\angle BAD`, `m\\angle Q`
+        return all(arg.kind == "sym" or (arg.kind == "mul" and is_label(arg)) for arg in node.args)
     if kind == "func" and node.value == "abs":
         return is_label(node.args[0])
     if kind in ("div", "ratio"):
@@ -297,6 +295,8 @@ def label_of(node: Node) -> str | None:
         return None
     if is_label(node.args[0]):
         return render(node.args[0])
+    if _labelled_on_the_right(node):
+        return render(node.args[1])
     if len(ops) >= 2 or not any(free_symbols(arg) for arg in node.args):
         return ""
     return None
@@ -307,9 +307,20 @@ def label_key(label: str) -> str:
     return re.sub(r"\(.*\)$", "()", label.replace("{", "").replace("}", "").replace(" ", ""))
 
 
+def _labelled_on_the_right(node: Node) -> bool:
+    """`7 = n`: a value on the left, a name on the right."""
+    left, right = node.args[0], node.args[-1]
+    return len(node.args) == 2 and is_label(right) and not free_symbols(left) and not is_label(left)
+
+
 def assigned_value(node: Node) -> Node:
-    """The value of an assignment or of an `=` chain: its last operand."""
-    return node.args[-1] if node.kind == "rel" else node
+    """The value of an assignment (`x = 2`, `7 = n`) or of an `=` chain: its last operand, or the left one
+    when only the right side is a name."""
+    if node.kind != "rel":
+        return node
+    if node.value == ("=",) and _labelled_on_the_right(node):
+        return node.args[0]
+    return node.args[-1]
 
 
 def number_literal(text: str) -> Node | None:

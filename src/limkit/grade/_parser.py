@@ -6,133 +6,17 @@ from fractions import Fraction
 
 from limkit.grade._lexer import Tok, tokenize
 from limkit.grade._nodes import LIMITS, ZERO, Limits, Node, OverLimit, ParseError, num
+from limkit.grade._parser_commands import parse_command, parse_function, parse_matrix
+from limkit.grade._vocabulary import (
+    DEGREE_WORDS,
+    FUNC_LETTERS,
+    PERCENT_WORDS,
+    REL_COMMANDS,
+    RELATIONS,
+    SEPARATOR_WORDS,
+    WORD_FUNCTIONS,
+)
 
-TRIG = ("sin", "cos", "tan", "cot", "sec", "csc")
-FUNCTIONS = frozenset(
-    {
-        *TRIG,
-        *(f"arc{name}" for name in TRIG),
-        *(f"{name}h" for name in TRIG),
-        "arsinh",
-        "arcosh",
-        "artanh",
-        "ln",
-        "log",
-        "lg",
-        "exp",
-        "sgn",
-        "max",
-        "min",
-        "gcd",
-        "lcm",
-        "det",
-        "arg",
-        "Re",
-        "Im",
-    }
-)
-WORD_FUNCTIONS = FUNCTIONS | {"sqrt", "abs"}
-#: Letters read as function names when a parenthesis follows directly: f(x), g(n), P(x), W(n), I(0), u(t).
-FUNC_LETTERS = frozenset("fghpqFGHPQWNIu")
-GREEK = frozenset(
-    {
-        "alpha",
-        "beta",
-        "gamma",
-        "delta",
-        "epsilon",
-        "varepsilon",
-        "zeta",
-        "eta",
-        "theta",
-        "vartheta",
-        "iota",
-        "kappa",
-        "lambda",
-        "mu",
-        "nu",
-        "xi",
-        "rho",
-        "varrho",
-        "sigma",
-        "varsigma",
-        "tau",
-        "upsilon",
-        "phi",
-        "varphi",
-        "chi",
-        "psi",
-        "omega",
-        "Gamma",
-        "Delta",
-        "Theta",
-        "Lambda",
-        "Xi",
-        "Pi",
-        "Sigma",
-        "Upsilon",
-        "Phi",
-        "Psi",
-        "Omega",
-        "hbar",
-        "ell",
-        "odot",
-        "nabla",
-        "partial",
-        "mho",
-        "aleph",
-        "Re",
-        "Im",
-    }
-)
-ACCENTS = frozenset(
-    {
-        "mathbf",
-        "vec",
-        "hat",
-        "bar",
-        "overline",
-        "overrightarrow",
-        "overleftrightarrow",
-        "dot",
-        "ddot",
-        "tilde",
-        "widehat",
-        "widetilde",
-        "boldsymbol",
-        "mathcal",
-        "mathbb",
-        "bm",
-        "underline",
-        "check",
-        "breve",
-        "acute",
-        "grave",
-        "mathfrak",
-        "mathscr",
-    }
-)
-RELATIONS = {"=": "=", "<": "<", ">": ">", "<=": "<=", ">=": ">=", "!=": "!="}
-REL_COMMANDS = {
-    "le": "<=",
-    "leq": "<=",
-    "leqslant": "<=",
-    "leqq": "<=",
-    "ge": ">=",
-    "geq": ">=",
-    "geqslant": ">=",
-    "geqq": ">=",
-    "ne": "!=",
-    "neq": "!=",
-    "lt": "<",
-    "gt": ">",
-    "in": "in",
-    "equiv": "=",
-    "eq": "=",
-}
-PERCENT_WORDS = frozenset({"percent", "pct", "percentage", "percents"})
-DEGREE_WORDS = frozenset({"degree", "degrees", "deg"})
-SEPARATOR_WORDS = frozenset({"and", "or"})
 _MUL_COMMANDS = frozenset({"cdot", "times", "ast", "bullet"})
 _NOT_ATOM_COMMANDS = frozenset(
     {
@@ -275,6 +159,8 @@ class Parser:
                 self.i += 1
                 left = factors[0] if len(factors) == 1 else Node("mul", tuple(factors))
                 factors = [Node("div", (left, self.unary()))]
+            elif tok.kind == "num" and len(factors) == 1 and (mixed := self._plain_mixed(factors[0])):
+                factors = [mixed]
             elif tok.kind == "num" and factors[-1].kind == "num":
                 raise ParseError("two numbers side by side")  # `2 3` is neither 6 nor 23
             elif self.starts_atom(tok):
@@ -282,6 +168,22 @@ class Parser:
             else:
                 break
         return factors[0] if len(factors) == 1 else Node("mul", tuple(factors))
+
+    def _plain_mixed(self, whole: Node) -> Node | None:
+        """`2 3/4` (an integer, a space, a proper fraction of integers) is the mixed number 11/4."""
+        inner = whole.args[0] if whole.kind == "neg" else whole
+        if not (inner.kind == "num" and inner.meta is None and inner.value.denominator == 1):
+            return None
+        top, slash, bottom, after = (self.peek(ahead) for ahead in range(4))
+        if not (top and top.sp and top.text.isdigit() and slash and slash.text == "/" and bottom):
+            return None
+        if bottom.kind != "num" or not bottom.text.isdigit() or not 0 < int(top.text) < int(bottom.text):
+            return None
+        if after is not None and after.kind == "op" and after.text in ("^", "_", "!", "/", "."):
+            return None
+        self.i += 3
+        mixed = Node("add", (inner, Node("div", (num(int(top.text)), num(int(bottom.text))))), None, "mixed")
+        return Node("neg", (mixed,)) if whole.kind == "neg" else mixed
 
     def _implicit_factor(self, factors: list[Node]) -> Node:
         """Juxtaposition; `1\\frac{4}{5}` (integer then a fraction of integers) is a mixed number."""
@@ -494,18 +396,12 @@ class Parser:
         raise ParseError(f"unexpected {tok.text!r}")
 
     def begin(self, tok: Tok) -> Node:
-        from limkit.grade._parser_commands import parse_matrix
-
         return parse_matrix(self, tok.text)
 
     def command(self, tok: Tok) -> Node:
-        from limkit.grade._parser_commands import parse_command
-
         return parse_command(self, tok.text)
 
     def function(self, name: str) -> Node:
-        from limkit.grade._parser_commands import parse_function
-
         return parse_function(self, name)
 
     # -- groups --------------------------------------------------------------------------------------

@@ -2,12 +2,46 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from limkit.grade._lexer import Tok
 from limkit.grade._nodes import INF, Node, ParseError, free_symbols, render
+from limkit.grade._vocabulary import ACCENTS, FUNCTIONS, GREEK, WORD_FUNCTIONS
 
-if TYPE_CHECKING:
-    from limkit.grade._parser import Parser
+
+class Parser(Protocol):
+    """What the command handlers need of the recursive-descent parser (which imports this module)."""
+
+    i: int
+
+    def peek(self, ahead: int = 0) -> Tok | None: ...
+
+    def at_op(self, *texts: str) -> bool: ...
+
+    def at_cmd(self, *names: str) -> bool: ...
+
+    def expect_op(self, text: str) -> None: ...
+
+    def split_number(self) -> None: ...
+
+    def starts_atom(self, tok: Tok) -> bool: ...
+
+    def element(self) -> Node: ...
+
+    def atom(self) -> Node: ...
+
+    def power(self) -> Node: ...
+
+    def exponent(self) -> Node: ...
+
+    def brace_group(self) -> Node: ...
+
+    def absolute(self, kind: str, closer: str) -> Node: ...
+
+    def elements_until(
+        self, closers: tuple[str, ...], cmd_closer: str | None = None
+    ) -> tuple[list[Node], str]: ...
+
 
 _INVERSE = {
     "sin": "arcsin",
@@ -43,8 +77,6 @@ def macro_arg(parser: Parser) -> Node:
 
 def parse_command(parser: Parser, name: str) -> Node:
     """A backslash command that starts an atom."""
-    from limkit.grade._parser import ACCENTS, FUNCTIONS, GREEK
-
     if name == "frac":
         top = macro_arg(parser)
         return Node("div", (top, macro_arg(parser)), None, "frac")
@@ -64,10 +96,10 @@ def parse_command(parser: Parser, name: str) -> Node:
     if name == "{":
         elements, _ = parser.elements_until((), "}")
         return Node("set", tuple(elements)) if elements else Node("empty")
-    return _command_tail(parser, name, GREEK, ACCENTS)
+    return _command_tail(parser, name)
 
 
-def _command_tail(parser: Parser, name: str, greek: frozenset[str], accents: frozenset[str]) -> Node:
+def _command_tail(parser: Parser, name: str) -> Node:
     if name in ("lfloor", "lceil"):
         closer = "rfloor" if name == "lfloor" else "rceil"
         inner = parser.element()
@@ -79,7 +111,7 @@ def _command_tail(parser: Parser, name: str, greek: frozenset[str], accents: fro
         return parser.absolute("cmd", {"lvert": "rvert", "lVert": "rVert"}.get(name, name))
     if name == "Gamma" and parser.at_op("("):
         return parse_function(parser, "gamma")
-    if name in accents:
+    if name in ACCENTS:
         inner = macro_arg(parser)
         if name == "mathbb" and inner == Node("sym", (), "R"):
             return REAL_LINE
@@ -88,7 +120,7 @@ def _command_tail(parser: Parser, name: str, greek: frozenset[str], accents: fro
         return Node("sym", (), f"{name}({render(inner)})")
     if name in ("dots", "ldots", "cdots", "dotsb", "dotsc", "vdots"):
         return Node("sym", (), "...")
-    if name in ("angle", "measuredangle", "triangle", "prime", "circ", "odot", "degree") or name in greek:
+    if name in ("angle", "measuredangle", "triangle", "prime", "circ", "odot", "degree") or name in GREEK:
         return Node("sym", (), name)
     if len(name) == 1 and not name.isalpha():
         raise ParseError(f"unexpected \\{name}")
@@ -141,8 +173,6 @@ def _function_args(parser: Parser, name: str) -> list[Node]:
 
 
 def _starts_function(tok: object) -> bool:
-    from limkit.grade._parser import FUNCTIONS, WORD_FUNCTIONS
-
     kind, text = getattr(tok, "kind", ""), getattr(tok, "text", "")
     if kind == "cmd":
         return text in FUNCTIONS or text in ("sqrt", "frac", "log", "ln", "exp")

@@ -1,23 +1,28 @@
-"""Equations, inequalities, intervals and their unions: the comparators for relations and real sets."""
+"""Equations, inequalities, intervals and their unions: the comparators for relations and real sets.
+
+Built on the scalar comparison of `_compare`; the structural matcher (`_match`) sits above and passes
+itself in where a set's members need it, so imports point one way.
+"""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from limkit.grade._compare import (
     Ctx,
     NeedsHeavy,
     all_true,
     any_true,
-    match,
     prepare,
     proportional,
     same_members,
     scalar_equal,
 )
 from limkit.grade._nodes import INF, Node
-from limkit.grade._parse import assigned_value, label_key, label_of
+
+#: How two members of real sets (points) compare; the structural matcher above this module passes itself.
+MemberEqual = Callable[[Node, Node, Ctx], bool]
 
 _FLIP = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
 _INEQUALITIES = frozenset({"<", "<=", ">", ">="})
@@ -25,41 +30,6 @@ _INEQUALITIES = frozenset({"<", "<=", ">", ">="})
 
 def _difference(left: Node, right: Node) -> Node:
     return Node("add", (left, Node("neg", (right,))))
-
-
-def relation_match(gold: Node, pred: Node, ctx: Ctx) -> bool:
-    """Assignments compare their values; equations compare up to scale and side; inequalities as sets."""
-    gold_label = label_of(gold)
-    if gold_label is not None:
-        return _assignment_match(gold, gold_label, pred, ctx)
-    ops: tuple[str, ...] = gold.value
-    if all(op == "=" for op in ops):
-        if pred.kind == "rel" and all(op == "=" for op in pred.value):
-            ctx.note("structure")
-            return equations_equivalent(gold, pred, ctx)
-        return False
-    if pred.kind == "rel" and inequalities_equivalent(gold, pred, ctx):
-        return True
-    if pred.kind in ("rel", "interval", "union", "tuple", "set", "empty"):
-        return set_compare(gold, pred, ctx)
-    return False
-
-
-def _assignment_match(gold: Node, gold_label: str, pred: Node, ctx: Ctx) -> bool:
-    value = assigned_value(gold)
-    if pred.kind == "rel":
-        pred_label = label_of(pred)
-        same = pred_label is not None and label_key(pred_label) == label_key(gold_label)
-        if pred_label is not None and (same or not gold_label or not pred_label):
-            return match(value, assigned_value(pred), ctx)
-        if gold.value == ("=",) and all(op == "=" for op in pred.value):
-            return equations_equivalent(gold, pred, ctx)
-        if gold.value == ("in",):
-            return set_compare(value, pred, ctx)
-        return False
-    if ctx.answer_type == "equation":
-        return False
-    return match(value, pred, ctx)
 
 
 def equations_equivalent(gold: Node, pred: Node, ctx: Ctx) -> bool:
@@ -177,11 +147,11 @@ def endpoint_equal(gold: Node, pred: Node, ctx: Ctx) -> bool:
     return scalar_equal(gold, pred, ctx)
 
 
-def _component_equal(gold: Component, pred: Component, ctx: Ctx) -> bool:
+def _component_equal(gold: Component, pred: Component, ctx: Ctx, member: MemberEqual) -> bool:
     if gold[0] != pred[0] or gold[3:] != pred[3:]:
         return False
     if gold[0] == "point":
-        return match(gold[1], pred[1], ctx)
+        return member(gold[1], pred[1], ctx)
     return ordered_endpoints(gold, pred, ctx)
 
 
@@ -194,19 +164,21 @@ def ordered_endpoints(gold: Component, pred: Component, ctx: Ctx) -> bool:
     )
 
 
-def set_compare(gold: Node, pred: Node, ctx: Ctx) -> bool:
+def set_compare(gold: Node, pred: Node, ctx: Ctx, member: MemberEqual = scalar_equal) -> bool:
     """Two real sets are equal: the same intervals (bracket types included) and points, in any order."""
     ctx.note("structure")
     golds, preds = components(gold), components(pred)
     if golds is None or preds is None:
         return _heavy_sets(gold, pred, ctx)
-    return _components_equal(golds, preds, ctx)
+    return _components_equal(golds, preds, ctx, member)
 
 
-def _components_equal(golds: Sequence[Component], preds: Sequence[Component], ctx: Ctx) -> bool:
+def _components_equal(
+    golds: Sequence[Component], preds: Sequence[Component], ctx: Ctx, member: MemberEqual
+) -> bool:
     if len(golds) != len(preds):
         return False
-    return same_members(golds, preds, lambda gold, pred: _component_equal(gold, pred, ctx))
+    return same_members(golds, preds, lambda gold, pred: _component_equal(gold, pred, ctx, member))
 
 
 def _heavy_sets(gold: Node, pred: Node, ctx: Ctx) -> bool:

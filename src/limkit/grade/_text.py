@@ -33,6 +33,8 @@ _DEGREES = re.compile(
     r"\^\s*\{\s*o\s*\}(?![A-Za-z])"
 )
 _DELIMS = re.compile(r"(?<!\\)\\[()\[\]]|(?<!\\)\$")
+#: `\text{ m}^{3}`: a braced integer power of a unit word is written unbraced, so the unit reads whole.
+_UNIT_POWER = re.compile(r"(\\(?:text|mbox|mathrm|textnormal|textrm)\s*\{[^{}]*\})\s*\^\s*\{\s*(\d+)\s*\}")
 _CURRENCY = re.compile(r"\\\$|€|£|¥|₹")
 _APPROX_WORDS = re.compile(r"\\(?:approx|simeq|sim|thickapprox)(?![A-Za-z])|≈")
 _THOUSANDS_COMMA = re.compile(r"^([-+]?)([1-9]\d{0,2}(?:,\d{3})+)((?:\.\d+)?(?:\s*(?:%|°|\\?[A-Za-z].*))?)$")
@@ -104,6 +106,8 @@ def clean_answer(text: str) -> str:
     text = _FRAC_VARIANTS.sub(r"\\frac", text)
     text = _BINOM_VARIANTS.sub(r"\\binom", text)
     text = _DEGREES.sub("°", text)
+    if "^" in text:
+        text = _UNIT_POWER.sub(r"\1^\2", text)
     text = text.replace("\\%", "%").replace("\\#", "#")
     text = _CURRENCY.sub("", text)
     text = _DELIMS.sub(" ", text)

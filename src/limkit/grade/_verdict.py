@@ -26,6 +26,9 @@ class Verdict:
         comparator: which comparison decided (for example `string`, `exact`, `tuple:numeric`).
         answer_type: the answer type used (given explicitly or inferred from the gold).
         seconds: wall-clock time spent on this pair (waiting for a worker to start is not counted).
+        source: where the answer was found in the prediction: `box`, `cue` (an answer phrase), `bold`,
+            `whole` (the prediction is the answer itself), `fallback` (the last number or math span, or a
+            lone letter) or `none` (nothing found).
     """
 
     correct: bool
@@ -36,6 +39,7 @@ class Verdict:
     comparator: str
     answer_type: str
     seconds: float
+    source: str = "none"
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict with exactly the verdict's fields."""
@@ -50,6 +54,7 @@ def verdict(
     comparator: str,
     answer_type: str,
     seconds: float = 0.0,
+    source: str = "none",
 ) -> Verdict:
     """A Verdict whose `correct` follows from its status (timing is added by the Grader)."""
     return Verdict(
@@ -61,6 +66,7 @@ def verdict(
         comparator,
         answer_type,
         seconds,
+        source,
     )
 
 
