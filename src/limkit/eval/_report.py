@@ -464,7 +464,8 @@ def _pass_figure(run: RunInfo) -> str:
     axes.set_ylabel("accuracy")
     axes.set_ylim(-0.02, 1.02)
     axes.set_title("pass@k (solid) and maj@k (dashed)")
-    axes.legend(fontsize="small")
+    if axes.get_legend_handles_labels()[0]:
+        axes.legend(fontsize="small")
     return html.figure(fig, "pass@k and maj@k curves per task")
 
 
