@@ -99,6 +99,7 @@ def test_templates_with_latex_braces_and_the_right_fields_are_accepted(benchmark
         (("--grader-timeout", "0"), "grader_timeout"),
         (("--concurrency", "0"), "concurrency"),
         (("--batch-size", "-1"), "batch_size"),
+        (("--thinking-budget", "64", "--max-tokens", "100"), "max_tokens"),  # would be ignored
     ],
 )
 def test_zero_counts_are_usage_errors_before_anything_runs(

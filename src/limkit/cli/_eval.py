@@ -79,7 +79,13 @@ def eval_command(
         float | None, Opt(help="Sampling temperature; 0 is greedy (default: preset).")
     ] = None,
     top_p: Annotated[float | None, Opt(help="Nucleus mass (default: preset).")] = None,
-    max_tokens: Annotated[int | None, Opt(help="Cap on generated tokens (default: preset).")] = None,
+    max_tokens: Annotated[
+        int | None,
+        Opt(
+            help="Cap on generated tokens (default: preset); with budget forcing use --thinking-budget and "
+            "--max-answer-tokens instead."
+        ),
+    ] = None,
     seed: Annotated[int, Opt(help="Sample i uses seed + i; also seeds GPQA option shuffling.")] = 0,
     system_prompt: Annotated[
         str | None, Opt(help="Replace every task's system prompt ('' for none; @FILE reads a file).")
@@ -176,6 +182,12 @@ def eval_command(
                 field=given[0].lstrip("-").replace("-", "_"),
             )
     else:
+        if max_tokens is not None:
+            raise UsageError(
+                "--max-tokens does not apply under budget forcing: --thinking-budget (or --budget-sweep) "
+                "caps the thinking and --max-answer-tokens the answer, counted apart",
+                field="max_tokens",
+            )
         budget = BudgetForcing(
             max_thinking_tokens=thinking_budget or max(sweep),
             min_thinking_tokens=min_thinking,
