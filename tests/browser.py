@@ -96,3 +96,41 @@ def render(page: Path, work: Path) -> RenderedPage:
 
     pixels = matplotlib.image.imread(str(shot))
     return RenderedPage(census, dumped.stdout, float(pixels[..., :3].std()))
+
+
+class PageTables(HTMLParser):
+    """A page's h2 headings, and every table as rows of cell texts (header row first)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self.headings: list[str] = []
+        self._cell: list[str] | None = None
+        self._heading: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr":
+            self.tables[-1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag == "h2":
+            self._heading = []
+
+    def handle_data(self, data: str) -> None:
+        for part in (self._cell, self._heading):
+            if part is not None:
+                part.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "h2" and self._heading is not None:
+            self.headings.append("".join(self._heading).strip())
+            self._heading = None
+
+    def headed(self, *columns: str) -> list[list[list[str]]]:
+        """The tables whose header row begins with `columns`."""
+        return [rows for rows in self.tables if rows and tuple(rows[0][: len(columns)]) == columns]

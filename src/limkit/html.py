@@ -18,6 +18,8 @@ table{border-collapse:collapse;margin:0.8rem 0;font-size:0.92rem}
 th,td{border:1px solid #ccc;padding:0.3rem 0.6rem;text-align:right}
 th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 figure{margin:1rem 0}img{max-width:100%}.note{color:#555;font-size:0.9rem}
+.warning{color:#9a3b00;font-weight:600}pre{white-space:pre-wrap;background:#f7f7f7;padding:0.5rem}
+#browser-table tr.sample{cursor:pointer}.browser-list{max-height:28rem;overflow:auto}
 """
 
 

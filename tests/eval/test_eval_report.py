@@ -106,20 +106,21 @@ def test_report_page_renders_in_headless_chromium(two_runs: list[Path], tmp_path
     assert 'src="http' not in page and "<link" not in page  # self-contained
     rendered = render(out, tmp_path)
     census = rendered.census
-    assert census.tables == 1 + 2 * 2 + 1  # leaderboard, (protocol + metrics) per run, budget sweep
+    # side by side, protocols differ, a leaderboard per protocol, (protocol + metrics) per run, sweep, browser
+    assert census.tables == 1 + 1 + 2 + 2 * 2 + 1 + 1
     assert len(census.images) == 3  # pass@k per run and accuracy against tokens
     assert all(int(img["data-natural-width"] or 0) > 100 for img in census.images), census.images
-    assert "Leaderboard" in census.headings and sum(h.startswith("Run ") for h in census.headings) == 2
+    assert "Protocols differ" in census.headings and sum(h.startswith("Run ") for h in census.headings) == 2
     assert rendered.screenshot_std > 0.05  # not a blank page
 
     cells = _Cells()
     cells.feed(rendered.dom)
-    ((header, *ranked),) = cells.headed("rank")
-    assert header == ["rank", "run", "aime24", "amc23", "mean", "balanced"]
+    boards = cells.headed("rank")  # n=3 sampling and a budget sweep: two protocols, each ranked apart
+    assert [rows[0] for rows in boards] == [["rank", "run", "aime24", "amc23", "mean", "balanced"]] * 2
     results = [json.loads((run / "results.json").read_text()) for run in two_runs]
     balanced = [balanced_score([r["metrics"][t]["avg"] for t in ("aime24", "amc23")]) for r in results]
-    assert [row[0] for row in ranked] == ["1", "2"]
-    assert [float(row[-1]) for row in ranked] == pytest.approx(sorted(balanced, reverse=True), abs=5e-4)
+    assert [[row[0] for row in rows[1:]] for rows in boards] == [["1"], ["1"]]
+    assert [float(rows[1][-1]) for rows in boards] == pytest.approx(balanced, abs=5e-4)
     per_task = [[row[:3] for row in rows[1:]] for rows in cells.headed("task", "problems", "n")]
     assert per_task == [
         [["aime24", "3", "3"], ["amc23", "3", "3"]],

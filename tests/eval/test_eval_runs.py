@@ -100,7 +100,7 @@ def test_run_files_hold_config_versions_metrics_and_rows(base_run: Path) -> None
     config = results["protocol"]["config"]
     assert (config["backend"], config["limit"], config["sampling"]["n"]) == ("hf", 3, 2)
     assert results["protocol"]["tasks"]["amc23"]["params"]["temperature"] == 0.7
-    assert results["protocol"]["tasks"]["math500"]["revision"] == "6e4ed1a2a79af7d8630a6b768ec859cb5af4d3be"
+    assert results["protocol"]["tasks"]["math500"]["revision"] is None  # read with --data-dir, not the hub
     assert {"python", "limkit", "transformers", "torch", "math-verify"} <= set(results["versions"])
     for task in ("math500", "amc23", "gpqa_diamond"):
         metrics = results["metrics"][task]
@@ -351,10 +351,10 @@ def test_bad_input_is_one_clear_error(
     result = run_cli(*base, "--tasks", "aime24", "--data-dir", str(data))
     assert result.code == 1 and f"{data / 'aime24.jsonl'}:2, field 'answer'" in result.err
     result = run_cli("eval", "--tasks", "aime24", "--out", str(tmp_path / "x"))
-    assert result.code == 1 and "missing --model" in result.err
+    assert result.code == 2 and "missing --model" in result.err  # a usage error
     data_args = ("--tasks", "aime24", "--data-dir", str(benchmarks_dir), "--limit", "1")
     result = run_cli(*base, *data_args, "--num-waits", "2")
-    assert result.code == 1 and "--num-waits is a budget-forcing setting" in result.err
+    assert result.code == 2 and "--num-waits is a budget-forcing setting" in result.err
     # a typo in the backend or model fails before the run dir is made, so the fixed command can use it
     result = run_cli(*base, *data_args, "--backend", "hff")
     assert result.code == 1 and "unknown backend 'hff'" in result.err

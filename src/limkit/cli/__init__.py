@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
@@ -16,11 +17,33 @@ from limkit.errors import LimkitError
 
 app = typer.Typer(
     name="limkit",
-    help="Curate a few high-impact samples, train on them with TRL, and evaluate with one safe grader.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from limkit import __version__
+
+        typer.echo(f"limkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print the version and exit."),
+    ] = False,
+) -> None:
+    """Curate a few high-impact samples, train on them with TRL, and evaluate with one safe grader.
+
+    Exit codes: 0 done, 1 failure (bad input, refused resume), 2 usage error (wrong options), 130 Ctrl-C.
+    """
+
+
 app.command("generate")(generate_command)
 app.command("tiny-model")(tiny_model_command)
 app.command("grade")(grade_command)
@@ -33,7 +56,10 @@ app.command("demo")(demo_command)
 
 
 def main() -> None:
-    """Entry point: input errors become one clear line on stderr and exit code 1, never a traceback."""
+    """Entry point: errors become one clear line on stderr, never a traceback.
+
+    Exit code 2 for usage errors (`limkit.errors.UsageError`, and Click's own), 1 for every other failure.
+    """
     try:
         app()
     except LimkitError as error:
@@ -42,6 +68,6 @@ def main() -> None:
         from limkit.progress import stderr_console
 
         stderr_console.print(f"[bold red]error:[/] {escape(error.render())}", highlight=False, soft_wrap=True)
-        sys.exit(1)
+        sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -10,11 +10,35 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
-from limkit.errors import LimkitError
+from limkit.errors import LimkitError, UsageError
+
+RUN_REQUIRED = ("model", "tasks", "out")
+"""Options an evaluation needs; `eval rescore` needs none of them, so Click cannot enforce them itself."""
+
+
+class _EvalGroup(TyperGroup):
+    """Shows --model, --tasks and --out as required in `limkit eval --help`.
+
+    They cannot be required for Click's parser, which also parses them on the way to `eval rescore`;
+    the callback enforces them instead (a usage error, exit code 2).
+    """
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        marked = [param for param in self.params if param.name in RUN_REQUIRED]
+        for param in marked:
+            param.required = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            for param in marked:
+                param.required = False
+
 
 eval_app = typer.Typer(
     name="eval",
+    cls=_EvalGroup,
     help="Evaluate a model on reasoning benchmarks (resumable); `limkit eval rescore RUN_DIR` re-grades.",
     invoke_without_command=True,
     no_args_is_help=False,
@@ -55,7 +79,13 @@ def eval_command(
         float | None, Opt(help="Sampling temperature; 0 is greedy (default: preset).")
     ] = None,
     top_p: Annotated[float | None, Opt(help="Nucleus mass (default: preset).")] = None,
-    max_tokens: Annotated[int | None, Opt(help="Cap on generated tokens (default: preset).")] = None,
+    max_tokens: Annotated[
+        int | None,
+        Opt(
+            help="Cap on generated tokens (default: preset); with budget forcing use --thinking-budget and "
+            "--max-answer-tokens instead."
+        ),
+    ] = None,
     seed: Annotated[int, Opt(help="Sample i uses seed + i; also seeds GPQA option shuffling.")] = 0,
     system_prompt: Annotated[
         str | None, Opt(help="Replace every task's system prompt ('' for none; @FILE reads a file).")
@@ -117,12 +147,13 @@ def eval_command(
 ) -> None:
     """Evaluate a model; rerunning the same command on the same --out resumes and finally does nothing."""
     if ctx.invoked_subcommand is not None:
+        _refuse_options_before(ctx)
         return
     if model is None or tasks is None or out is None:
         missing = [
             name for name, value in (("--model", model), ("--tasks", tasks), ("--out", out)) if value is None
         ]
-        raise LimkitError(
+        raise UsageError(
             f"missing {', '.join(missing)} (see `limkit eval --help`)", field=missing[0].lstrip("-")
         )
     from limkit.eval import (
@@ -146,11 +177,17 @@ def eval_command(
         ]
         given = [name for name, value in forcing_only if value]
         if given:
-            raise LimkitError(
+            raise UsageError(
                 f"{given[0]} is a budget-forcing setting: add --thinking-budget or --budget-sweep",
                 field=given[0].lstrip("-").replace("-", "_"),
             )
     else:
+        if max_tokens is not None:
+            raise UsageError(
+                "--max-tokens does not apply under budget forcing: --thinking-budget (or --budget-sweep) "
+                "caps the thinking and --max-answer-tokens the answer, counted apart",
+                field="max_tokens",
+            )
         budget = BudgetForcing(
             max_thinking_tokens=thinking_budget or max(sweep),
             min_thinking_tokens=min_thinking,
@@ -162,12 +199,12 @@ def eval_command(
             max_answer_tokens=max_answer_tokens,
         )
     if no_cache and cache is not None:
-        raise LimkitError("choose either --cache PATH or --no-cache, not both", field="cache")
+        raise UsageError("choose either --cache PATH or --no-cache, not both", field="cache")
     config = EvalConfig(
         backend=backend,
         model=model,
-        tasks=tuple(_task_names(tasks)),
-        data_dir=str(data_dir.resolve()) if data_dir is not None else None,
+        tasks=tuple(_str_list(tasks)),
+        data_dir=str(data_dir) if data_dir is not None else None,
         limit=limit,
         sampling=SamplingOverrides(
             n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed
@@ -226,10 +263,17 @@ def report_command(
         Opt(help="Comma-separated tasks to rank the leaderboard on (default: the tasks all runs share)."),
     ] = None,
 ) -> None:
-    """Write a self-contained HTML report: per-task tables, pass@k and budget plots, a leaderboard."""
+    """Write a self-contained HTML report: per-task tables, plots, leaderboards of comparable runs, paired
+    differences, and a failure browser. Unfinished runs are shown as partial."""
     from limkit.eval import write_report
+    from limkit.progress import stderr_console
 
-    path = write_report(run_dirs, out, _str_list(dimensions) if dimensions else None)
+    path = write_report(
+        run_dirs,
+        out,
+        _str_list(dimensions) if dimensions else None,
+        log=lambda note: stderr_console.print(f"note: {note}", highlight=False, markup=False, soft_wrap=True),
+    )
     typer.echo(f"report written to {path}")
 
 
@@ -237,17 +281,27 @@ def _str_list(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
 
 
-def _task_names(text: str) -> list[str]:
-    """Registered names as given; local task files as absolute paths, so a resumed run matches its record."""
-    suffixes = (".jsonl", ".json", ".parquet")
-    return [str(Path(name).resolve()) if name.endswith(suffixes) else name for name in _str_list(text)]
+def _refuse_options_before(ctx: typer.Context) -> None:
+    """`limkit eval --grader-workers 4 rescore RUN` would drop the option: say where it belongs instead."""
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in ctx.params
+        if getattr(ctx.get_parameter_source(name), "name", "DEFAULT") not in ("DEFAULT", "DEFAULT_MAP")
+    ]
+    if given:
+        raise UsageError(
+            f"{', '.join(given)} before `{ctx.invoked_subcommand}` would be ignored: options of "
+            f"`limkit eval {ctx.invoked_subcommand}` go after it (see `limkit eval {ctx.invoked_subcommand} "
+            "--help`)",
+            field=given[0].lstrip("-").replace("-", "_"),
+        )
 
 
 def _int_list(text: str | None, field: str) -> list[int]:
     try:
         return [int(part) for part in _str_list(text)]
     except ValueError:
-        raise LimkitError(f"expected comma-separated integers, got {text!r}", field=field) from None
+        raise UsageError(f"expected comma-separated integers, got {text!r}", field=field) from None
 
 
 def _text_or_file(value: str | None, field: str) -> str | None:
@@ -264,6 +318,6 @@ def _field_map(text: str | None) -> tuple[tuple[str, str], ...]:
     for part in _str_list(text):
         key, sep, value = part.partition("=")
         if not sep or not key.strip() or not value.strip():
-            raise LimkitError(f"expected key=column pairs, got {part!r}", field="fields")
+            raise UsageError(f"expected key=column pairs, got {part!r}", field="fields")
         pairs.append((key.strip(), value.strip()))
     return tuple(pairs)

@@ -30,6 +30,7 @@ from limkit.eval._metrics import (
     majority_answer,
     pass_at_k,
     task_metrics,
+    wilson_interval,
 )
 from limkit.eval._report import build_report, leaderboard, load_runs, write_report
 from limkit.eval._rescore import rescore_run
@@ -68,5 +69,6 @@ __all__ = [
     "summary_lines",
     "task_metrics",
     "task_params",
+    "wilson_interval",
     "write_report",
 ]

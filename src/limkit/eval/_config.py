@@ -4,6 +4,10 @@
 grader, judge). It is written into `results.json` when a run starts; resuming into the same directory with
 any of these settings changed is refused, naming the setting. `RuntimeOptions` (server URL, concurrency,
 batch size, cache location) change only speed, so they may differ between a run and its resumption.
+
+Input paths (the data directory, local task files) are stored absolute with symbolic links resolved,
+whether the config comes from the command line or from Python, so one directory reached two ways is one
+protocol and a resumed run never refuses to continue over spelling.
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from limkit.errors import LimkitError
+from limkit.errors import UsageError
 
 CONFIG_VERSION = 1
 
@@ -58,13 +63,13 @@ class BudgetForcing:
 
     def __post_init__(self) -> None:
         if self.max_thinking_tokens < 1:
-            raise LimkitError("the thinking budget must be >= 1 token", field="thinking_budget")
+            raise UsageError("the thinking budget must be >= 1 token", field="thinking_budget")
         if self.min_thinking_tokens < 0 or self.num_waits < 0:
-            raise LimkitError("--min-thinking and --num-waits must be >= 0", field="num_waits")
+            raise UsageError("--min-thinking and --num-waits must be >= 0", field="num_waits")
         if not self.think_end or not all(self.think_end):
-            raise LimkitError("give at least one non-empty end-of-thinking string", field="think_end")
+            raise UsageError("give at least one non-empty end-of-thinking string", field="think_end")
         if self.max_answer_tokens < 1:
-            raise LimkitError("--max-answer-tokens must be >= 1", field="max_answer_tokens")
+            raise UsageError("--max-answer-tokens must be >= 1", field="max_answer_tokens")
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,10 @@ class GraderSettings:
 
     timeout: float = 5.0
     require_box: bool | None = None
+
+    def __post_init__(self) -> None:
+        if not self.timeout > 0:
+            raise UsageError(f"--grader-timeout must be > 0 s, got {self.timeout}", field="grader_timeout")
 
 
 @dataclass(frozen=True)
@@ -123,14 +132,17 @@ class EvalConfig:
     tokenizer: str | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "tasks", tuple(_task_name(name) for name in self.tasks))
+        if self.data_dir is not None:
+            object.__setattr__(self, "data_dir", canonical_path(self.data_dir))
         if not self.tasks:
-            raise LimkitError("give at least one task", field="tasks")
+            raise UsageError("give at least one task", field="tasks")
         if len(set(self.tasks)) != len(self.tasks):
-            raise LimkitError("a task is listed twice", field="tasks")
+            raise UsageError("a task is listed twice", field="tasks")
         if self.budgets and self.budget is None:
-            raise LimkitError("a budget sweep needs budget forcing settings", field="budget_sweep")
+            raise UsageError("a budget sweep needs budget forcing settings", field="budget_sweep")
         if any(budget < 1 for budget in self.budgets):
-            raise LimkitError("every sweep budget must be >= 1 token", field="budget_sweep")
+            raise UsageError("every sweep budget must be >= 1 token", field="budget_sweep")
 
     @property
     def sweep(self) -> tuple[int, ...]:
@@ -142,6 +154,18 @@ class EvalConfig:
         data: dict[str, Any] = json.loads(json.dumps(asdict(self)))
         data["config_version"] = CONFIG_VERSION
         return data
+
+
+def canonical_path(path: str | Path) -> str:
+    """The one spelling of an input path a run records: absolute, `~` expanded, symbolic links resolved."""
+    return str(Path(path).expanduser().resolve())
+
+
+def _task_name(name: str) -> str:
+    """Registered names as given; local task files by their canonical path."""
+    from limkit.tasks import LOCAL_SUFFIXES
+
+    return canonical_path(name) if str(name).endswith(LOCAL_SUFFIXES) else str(name)
 
 
 def thinking_budgets(config: dict[str, Any]) -> tuple[int, ...]:
@@ -166,6 +190,16 @@ class RuntimeOptions:
     no_cache: bool = False
     judge_base_url: str | None = None
     chunk_size: int = 64
+
+    def __post_init__(self) -> None:
+        for name in ("concurrency", "batch_size", "grader_workers", "chunk_size"):
+            check_positive(getattr(self, name), name)
+
+
+def check_positive(value: int, name: str) -> None:
+    """Refuses a count option below 1 (`--grader-workers 0` would otherwise fail deep inside a run)."""
+    if value < 1:
+        raise UsageError(f"--{name.replace('_', '-')} must be >= 1, got {value}", field=name)
 
 
 def config_differences(stored: dict[str, Any], current: dict[str, Any], prefix: str = "") -> list[str]:

@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from limkit.eval._backend import open_generator
 from limkit.eval._config import JudgeConfig, RuntimeOptions
 from limkit.eval._grading import JudgeFn
-from limkit.eval._runner import open_generator
 
 if TYPE_CHECKING:
     from limkit.llm import Generator

@@ -3,7 +3,12 @@
 Conventions (also stated in reports):
 - avg@n is the mean over problems of the fraction of a problem's n samples graded correct. Its standard
   error is the sample standard deviation of the per-problem fractions over sqrt(#problems); its 95%
-  interval is a percentile bootstrap over problems (2,000 resamples, fixed seed 0, so it is repeatable).
+  interval is the Wilson score interval with the number of problems as the sample size. That interval
+  stays valid at 0/N and N/N (a bootstrap or normal interval collapses to [0, 0] there); with n = 1 it
+  is the textbook interval, and with n > 1 it is conservative, since the n samples of one problem are
+  correlated and so carry at least one problem's worth of information.
+- Paired differences between two runs on the same problems use a percentile bootstrap over problems
+  (2,000 resamples, fixed seed 0, so it is repeatable): `bootstrap_interval`.
 - pass@k is the unbiased estimator 1 - C(n-c, k) / C(n, k) per problem (Chen et al. 2021), computed as a
   product of ratios so it never forms huge binomials, then averaged over problems.
 - maj@k votes over the first k samples (by sample index) among those with an extracted answer; answers
@@ -24,6 +29,7 @@ from typing import Any
 
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
+Z95 = 1.959963984540054
 FAILURE_STATUSES = ("no_answer", "timeout", "over_limit", "unparseable_gold")
 
 
@@ -77,6 +83,22 @@ def bootstrap_interval(values: Sequence[float], resamples: int = BOOTSTRAP_RESAM
     return float(low), float(high)
 
 
+def wilson_interval(proportion: float, trials: int, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval of a proportion observed over `trials` trials (95% by default).
+
+    Unlike the normal or bootstrap interval it is not degenerate at 0 or 1: 0/10 gives [0, 0.278].
+    """
+    if trials < 1:
+        return 0.0, 1.0
+    p = min(max(proportion, 0.0), 1.0)
+    z2 = z * z
+    centre = (p + z2 / (2 * trials)) / (1 + z2 / trials)
+    half = z * math.sqrt(p * (1 - p) / trials + z2 / (4 * trials * trials)) / (1 + z2 / trials)
+    low = 0.0 if p == 0.0 else max(0.0, centre - half)
+    high = 1.0 if p == 1.0 else min(1.0, centre + half)
+    return low, high
+
+
 def group_by_problem(rows: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """Rows of one task grouped by problem id, each group sorted by sample index."""
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -101,7 +123,7 @@ def task_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     n = min(len(group) for group in groups.values())
     scores = [sum(bool(row["correct"]) for row in group) / len(group) for group in groups.values()]
     avg, stderr = mean_and_stderr(scores)
-    low, high = bootstrap_interval(scores)
+    low, high = wilson_interval(avg, len(groups))
     return {
         "problems": len(groups),
         "samples": len(rows),
@@ -109,6 +131,7 @@ def task_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "avg": avg,
         "stderr": stderr,
         "ci95": [low, high],
+        "ci95_method": "wilson",
         "pass_at_k": _pass_curve(groups, n),
         "maj_at_k": _maj_curve(groups, n),
         "shares": _shares(rows),
@@ -173,14 +196,17 @@ def _mean(values: Sequence[float]) -> float:
 
 
 def sweep_point(budget: int, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """One point of an accuracy-versus-budget curve."""
+    """One point of an accuracy-versus-budget curve; thinking and answer tokens are counted apart."""
     metrics = task_metrics(rows)
     return {
         "budget": budget,
+        "problems": metrics["problems"],
         "avg": metrics.get("avg", 0.0),
         "stderr": metrics.get("stderr", 0.0),
+        "ci95": metrics.get("ci95", [0.0, 1.0]),
         "completion_tokens_mean": _mean([int(row.get("completion_tokens") or 0) for row in rows]),
         "thinking_tokens_mean": _mean([int(row.get("thinking_tokens") or 0) for row in rows]),
+        "answer_tokens_mean": _mean([int(row.get("answer_tokens") or 0) for row in rows]),
         "waits_mean": _mean([int(row.get("waits") or 0) for row in rows]),
         "truncated_share": metrics["shares"]["truncated"]["share"] if rows else 0.0,
         "samples": len(rows),

@@ -13,7 +13,7 @@ from typing import Any
 
 from limkit.data import write_jsonl
 from limkit.errors import LimkitError
-from limkit.eval._config import JudgeConfig, RuntimeOptions, thinking_budgets
+from limkit.eval._config import JudgeConfig, RuntimeOptions, check_positive, thinking_budgets
 from limkit.eval._grading import JudgeFn, judge_decisions, regrade_row
 from limkit.eval._runfiles import SAMPLES, read_results, read_samples, run_lock, versions, write_results
 from limkit.eval._summary import summarize
@@ -38,6 +38,7 @@ def rescore_run(
         judge_base_url: Server of an openai-backend judge.
         log: Callable for progress messages.
     """
+    check_positive(workers, "grader_workers")
     run_dir = Path(run_dir)
     if read_results(run_dir) is None:
         raise LimkitError("no results.json: not a limkit run directory", path=run_dir)

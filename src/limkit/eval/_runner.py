@@ -18,8 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from limkit.errors import LimkitError
+from limkit.eval._backend import open_generator
+from limkit.eval._checks import greedy_warnings, repeated_sample_warnings
 from limkit.eval._config import EvalConfig, RuntimeOptions, config_differences
 from limkit.eval._grading import Graded, JudgeFn, build_rows, grade_item
+from limkit.eval._judge import make_judge
 from limkit.eval._runfiles import (
     RESULTS_FORMAT,
     SAMPLES,
@@ -31,7 +34,7 @@ from limkit.eval._runfiles import (
     write_results,
 )
 from limkit.eval._summary import summarize
-from limkit.tasks import PromptTemplate, Task, TaskSample, load_task, resolve_spec
+from limkit.tasks import PromptTemplate, Task, TaskSample, check_user_template, load_task, resolve_spec
 
 if TYPE_CHECKING:
     from limkit.data import AppendWriter
@@ -61,7 +64,10 @@ def load_tasks(config: EvalConfig) -> list[Task]:
         task = load_task(
             name, data_dir=config.data_dir, limit=config.limit, seed=config.sampling.seed, fields=fields
         )
-        tasks.append(task.with_prompt(_prompt(task.prompt, config)))
+        task = task.with_prompt(_prompt(task.prompt, config))
+        if config.user_template is not None:
+            check_user_template(task, field="user_template")
+        tasks.append(task)
     names = [task.name for task in tasks]
     if len(set(names)) != len(names):
         raise LimkitError(
@@ -104,7 +110,7 @@ def protocol(config: EvalConfig, tasks: list[Task]) -> dict[str, Any]:
         )
         described[task.name] = {
             "source": task.source,
-            "revision": task.spec.revision,
+            "revision": task.revision,
             "samples": len(task.samples),
             "data_sha256": hashlib.sha256(data.encode("utf-8")).hexdigest(),
             "params": params,
@@ -200,7 +206,9 @@ def run_eval(
         generator = generator or open_generator(
             config.backend, config.model, runtime, runtime.base_url, config.revision
         )
-        judge = judge or _make_judge(config, runtime)
+        judge = judge or (make_judge(config.judge, runtime) if config.judge else None)
+    for warning in greedy_warnings({task.name: task_params(task, config) for task in tasks}):
+        log(f"warning: {warning['message']}")
     with run_lock(run_dir):
         return _session(
             config, runtime, prepare_run(run_dir, config, tasks), tasks, generator, judge, owned, log
@@ -217,30 +225,52 @@ def _session(
     owned: bool,
     log: Log,
 ) -> dict[str, Any]:
-    """One session on a locked run dir: mark it running, do what is missing, write the results."""
+    """One session on a locked run dir: mark it running, do what is missing, write the results.
+
+    A session that stops with an error is recorded as `failed` (`interrupted` for Ctrl-C) with the error
+    and the metrics of what it graded, never left marked `running`; rerunning the command resumes it.
+    """
     state.results["status"] = "running"
     write_results(state.run_dir, state.results)
     started = time.time()
     session: dict[str, Any] = {"started": started, "to_do": len(state.missing), "generated": 0, "cached": 0}
-    if state.missing and generator is not None:
-        log(f"{len(state.done)} samples already graded, {len(state.missing)} to do")
-        _execute(config, runtime, state, session, generator, judge, owned)
-    else:
-        log(f"all {len(state.done)} samples were graded before; writing the results")
+    try:
+        if state.missing and generator is not None:
+            log(f"{len(state.done)} samples already graded, {len(state.missing)} to do")
+            _execute(config, runtime, state, session, generator, judge, owned)
+        else:
+            log(f"all {len(state.done)} samples were graded before; writing the results")
+    except BaseException as error:
+        session["seconds"] = round(time.time() - started, 3)
+        session["error"] = f"{type(error).__name__}: {error}"[:500]
+        status = "interrupted" if isinstance(error, KeyboardInterrupt) else "failed"
+        finalize(state.run_dir, state.results, session, tasks, config, status)
+        raise
     session["seconds"] = round(time.time() - started, 3)
-    return finalize(state.run_dir, state.results, session, tasks, config)
+    results = finalize(state.run_dir, state.results, session, tasks, config)
+    for warning in results["warnings"]:
+        if warning["kind"] != "greedy":  # greedy sampling was already warned about before generating
+            log(f"warning: {warning['message']}")
+    return results
 
 
 def finalize(
-    run_dir: Path, results: dict[str, Any], session: dict[str, Any], tasks: list[Task], config: EvalConfig
+    run_dir: Path,
+    results: dict[str, Any],
+    session: dict[str, Any],
+    tasks: list[Task],
+    config: EvalConfig,
+    status: str = "complete",
 ) -> dict[str, Any]:
     """Recomputes metrics from every stored row and writes results.json atomically."""
     rows = read_samples(run_dir)
     results = dict(results)
-    results["status"] = "complete"
+    results["status"] = status
     results["versions"] = versions()
     results["sessions"] = [*results.get("sessions", []), session]
     results.update(summarize(rows, [task.name for task in tasks], config.sweep))
+    params = {task.name: task_params(task, config) for task in tasks}
+    results["warnings"] = greedy_warnings(params) + repeated_sample_warnings(rows, params)
     write_results(run_dir, results)
     return results
 
@@ -384,28 +414,3 @@ async def _forced(
                 )
             await asyncio.to_thread(stage.flush, batch)
             advance(len(chunk))
-
-
-def open_generator(
-    backend: str, model: str, runtime: RuntimeOptions, base_url: str | None, revision: str | None = None
-) -> Generator:
-    """A generator behind the run's request cache, for the evaluated model or the judge."""
-    from limkit.llm import BackendOptions, make_generator, open_cache
-
-    options = BackendOptions(
-        base_url=base_url,
-        api_key_env=runtime.api_key_env,
-        concurrency=runtime.concurrency,
-        revision=revision,
-        batch_size=runtime.batch_size,
-    )
-    cache = open_cache(Path(runtime.cache_path) if runtime.cache_path else None, runtime.no_cache)
-    return make_generator(backend, model, options, cache)
-
-
-def _make_judge(config: EvalConfig, runtime: RuntimeOptions) -> JudgeFn | None:
-    if config.judge is None:
-        return None
-    from limkit.eval._judge import make_judge
-
-    return make_judge(config.judge, runtime)

@@ -40,7 +40,10 @@ def summarize(
 
 
 def summary_lines(results: dict[str, Any]) -> list[str]:
-    """A plain-text table of the headline numbers, one line per task, for the terminal."""
+    """A plain-text table of the headline numbers for the terminal: one line per task, or with budget
+    forcing one line per task and thinking budget, with thinking and answer tokens counted apart."""
+    if results.get("budget_sweep"):
+        return _sweep_lines(results)
     lines = [
         f"{'task':<16} {'n':>3} {'problems':>8} {'avg@n':>7} {'95% CI':>15} {'pass@n':>7} {'maj@n':>7} "
         f"{'no-ans':>7} {'fallbk':>7} {'timeout':>7} {'trunc':>7} {'tokens':>8}"
@@ -60,4 +63,24 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
             f"{shares['timeout']['share']:>7.3f} {shares['truncated']['share']:>7.3f} "
             f"{metrics['lengths']['completion_tokens_mean']:>8.1f}"
         )
+    return lines
+
+
+def _sweep_lines(results: dict[str, Any]) -> list[str]:
+    lines = [
+        f"{'task':<16} {'budget':>7} {'problems':>8} {'avg@n':>7} {'95% CI':>15} {'think tok':>9} "
+        f"{'answer tok':>10} {'waits':>6} {'trunc':>6}"
+    ]
+    for name, points in results["budget_sweep"].items():
+        for point in points:
+            if not point["samples"]:
+                lines.append(f"{name:<16} {point['budget']:>7} (no samples)")
+                continue
+            low, high = point["ci95"]
+            lines.append(
+                f"{name:<16} {point['budget']:>7} {point['problems']:>8} {point['avg']:>7.3f} "
+                f"{f'[{low:.3f}, {high:.3f}]':>15} {point['thinking_tokens_mean']:>9.1f} "
+                f"{point['answer_tokens_mean']:>10.1f} {point['waits_mean']:>6.2f} "
+                f"{point['truncated_share']:>6.3f}"
+            )
     return lines

@@ -11,7 +11,14 @@ local JSONL/JSON/Parquet file with a field map is a task too. gpqa_diamond's hub
 """
 
 from limkit.tasks._choices import ChoiceQuestion, format_options, parse_options
-from limkit.tasks._load import UnpinnedRevisionWarning, data_file, load_task, resolve_spec
+from limkit.tasks._load import (
+    LOCAL_SUFFIXES,
+    UnpinnedRevisionWarning,
+    data_file,
+    hub_offline,
+    load_task,
+    resolve_spec,
+)
 from limkit.tasks._registry import BUILTIN_TASKS, PENDING_PINS, TASKS, register_task
 from limkit.tasks._spec import (
     CHOICE_SYSTEM_PROMPT,
@@ -21,12 +28,13 @@ from limkit.tasks._spec import (
     SamplingPreset,
     TaskSpec,
 )
-from limkit.tasks._task import Task, TaskSample
+from limkit.tasks._task import Task, TaskSample, check_user_template
 
 __all__ = [
     "BUILTIN_TASKS",
     "CHOICE_SYSTEM_PROMPT",
     "DEFAULT_SYSTEM_PROMPT",
+    "LOCAL_SUFFIXES",
     "PENDING_PINS",
     "TASKS",
     "ChoiceQuestion",
@@ -37,8 +45,10 @@ __all__ = [
     "TaskSample",
     "TaskSpec",
     "UnpinnedRevisionWarning",
+    "check_user_template",
     "data_file",
     "format_options",
+    "hub_offline",
     "load_task",
     "parse_options",
     "register_task",

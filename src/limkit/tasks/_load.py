@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,6 +15,9 @@ from limkit.tasks._spec import FieldMap, PromptTemplate, TaskSpec
 from limkit.tasks._task import Task
 
 LOCAL_SUFFIXES = (".jsonl", ".json", ".parquet")
+HUB_PROBE_SECONDS = 5.0
+"""How long to wait for the hub to answer at all before giving up (datasets itself retries for ~30 s)."""
+OFFLINE_VARIABLES = ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE")
 
 
 class UnpinnedRevisionWarning(UserWarning):
@@ -47,13 +51,13 @@ def load_task(
     if limit is not None and limit < 1:
         raise LimkitError(f"limit must be >= 1, got {limit}", field="limit")
     spec = resolve_spec(task, fields=fields, answer_type=answer_type)
-    rows, source = _read_rows(spec, task, data_dir)
+    rows, source, revision = _read_rows(spec, task, data_dir)
     samples = rows_to_samples(spec, rows, source, seed)
     if not samples:
         raise LimkitError("no samples", path=source)
     if limit is not None:
         samples = samples[:limit]
-    return Task(spec.name, spec, samples, prompt or spec.prompt, source=source, seed=seed)
+    return Task(spec.name, spec, samples, prompt or spec.prompt, source=source, seed=seed, revision=revision)
 
 
 def resolve_spec(
@@ -90,17 +94,19 @@ def _local_file(task: str | Path) -> Path | None:
 
 def _read_rows(
     spec: TaskSpec, task: str | Path | TaskSpec, data_dir: str | Path | None
-) -> tuple[list[tuple[int, dict[str, Any]]], str]:
+) -> tuple[list[tuple[int, dict[str, Any]]], str, str | None]:
+    """The rows, where they came from, and the hub revision they were read at (None for local data)."""
     from limkit.data import read_records
 
     path = None if isinstance(task, TaskSpec) else _local_file(task)
     if path is None and data_dir is not None:
         path = data_file(spec.name, data_dir)
     if path is not None:
-        return read_records(path), str(path)
+        return read_records(path), str(path), None
     if spec.hub_id is None:
         raise LimkitError(f"task {spec.name!r} has no hub dataset; pass --data-dir", field="data_dir")
-    return hub_rows(spec)
+    rows, source = hub_rows(spec)
+    return rows, source, None if Path(spec.hub_id).expanduser().is_dir() else spec.revision
 
 
 def data_file(name: str, data_dir: str | Path) -> Path:
@@ -130,6 +136,10 @@ def hub_rows(spec: TaskSpec) -> tuple[list[tuple[int, dict[str, Any]]], str]:
             UnpinnedRevisionWarning,
             stacklevel=3,
         )
+    local_copy = f"pass --data-dir DIR with DIR/{spec.name}.jsonl (or a local task file)"
+    offline = hub_offline()
+    if not offline and not Path(spec.hub_id).expanduser().is_dir():
+        _probe_hub(source, local_copy)
     import datasets
 
     try:
@@ -137,9 +147,34 @@ def hub_rows(spec: TaskSpec) -> tuple[list[tuple[int, dict[str, Any]]], str]:
             spec.hub_id, name=spec.subset, split=spec.split, revision=spec.revision
         )
     except Exception as error:  # datasets raises many types for offline, gated and missing repos
+        why = "HF_HUB_OFFLINE is set and no cached copy was found" if offline else "offline or gated?"
         raise LimkitError(
             f"cannot load split {spec.split!r} from the hub ({type(error).__name__}: {str(error)[:300]}); "
-            "offline or gated? pass --data-dir DIR with DIR/" + f"{spec.name}.jsonl",
+            f"{why} {local_copy}",
             path=source,
+            field="data_dir",
         ) from None
     return [(index, dict(row)) for index, row in enumerate(dataset, start=1)], source
+
+
+def hub_offline() -> bool:
+    """Whether the user asked for offline hub access (`HF_HUB_OFFLINE` or `HF_DATASETS_OFFLINE`)."""
+    return any(
+        os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"} for name in OFFLINE_VARIABLES
+    )
+
+
+def _probe_hub(source: str, local_copy: str) -> None:
+    """Fails within seconds when the hub does not answer, instead of after datasets' retries."""
+    import httpx
+
+    endpoint = os.environ.get("HF_ENDPOINT", "https://huggingface.co")
+    try:
+        httpx.head(endpoint, timeout=HUB_PROBE_SECONDS)
+    except httpx.HTTPError as error:
+        raise LimkitError(
+            f"the Hugging Face hub at {endpoint} cannot be reached ({type(error).__name__}); {local_copy}, "
+            "or set HF_HUB_OFFLINE=1 to read a cached copy",
+            path=source,
+            field="data_dir",
+        ) from None

@@ -6,14 +6,20 @@ Evaluation, curation (difficulty = pass rate) and RL rewards all grade through `
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from limkit.errors import LimkitError
 from limkit.tasks._choices import format_options
 from limkit.tasks._spec import PromptTemplate, TaskSpec
 
 if TYPE_CHECKING:
     from limkit.grade import GradeItem, Verdict
+
+_PLACEHOLDER = re.compile(r"(?<![\w\\}^_$])\{([A-Za-z_]\w*)\}")
+"""`{name}` as a placeholder; `\\text{name}`, `x^{n}` and `\\frac{a}{b}` are LaTeX, not placeholders."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class Task:
         prompt: The prompt template used by `messages` (the spec's, unless overridden at load time).
         source: Where the rows came from (hub id@revision or file path), for run logs.
         seed: Seed used for option shuffling.
+        revision: The hub revision the rows were read at; None when they came from a local file or folder
+            (the spec's pin says nothing about a local copy).
     """
 
     name: str
@@ -63,12 +71,18 @@ class Task:
     prompt: PromptTemplate
     source: str = ""
     seed: int = 0
+    revision: str | None = None
 
     def __len__(self) -> int:
         return len(self.samples)
 
     def with_prompt(self, prompt: PromptTemplate) -> Task:
         return replace(self, prompt=prompt)
+
+    @property
+    def has_choices(self) -> bool:
+        """Whether `{choices}` means anything here: some sample carries lettered options."""
+        return any(sample.metadata.get("choices") for sample in self.samples)
 
     def user_prompt(self, sample: TaskSample) -> str:
         """The user turn: the template with `{problem}` and `{choices}` filled in."""
@@ -96,4 +110,35 @@ class Task:
 
         return grade(
             completion, sample.answer, sample.answer_type, require_box=self.spec.require_box, timeout=timeout
+        )
+
+
+def check_user_template(task: Task, *, field: str = "user_template") -> None:
+    """Refuses a user template that would not carry each problem to the model.
+
+    A placeholder the task does not fill (`{question}`) would be sent literally to every problem; a
+    template without `{problem}` sends every problem the same text; a multiple-choice task whose template
+    lacks `{choices}` never shows its options.
+
+    Raises:
+        LimkitError: Naming the placeholder and, for a near miss, the one that was meant.
+    """
+    template = task.prompt.user
+    filled = ["problem", "choices"] if task.has_choices else ["problem"]
+    for match in _PLACEHOLDER.finditer(template):
+        name = match.group(1)
+        if name in filled:
+            continue
+        close = difflib.get_close_matches(name, filled, n=1, cutoff=0.4)
+        hint = f"; did you mean {{{close[0]}}}?" if close else ""
+        raise LimkitError(
+            f"the user template has {{{name}}}, which task {task.name!r} does not fill (it would be sent "
+            f"literally); it fills {', '.join('{' + known + '}' for known in filled)}{hint}",
+            field=field,
+        )
+    missing = [name for name in filled if "{" + name + "}" not in template]
+    if missing:
+        what = "the same prompt for every problem" if missing[0] == "problem" else "no answer options"
+        raise LimkitError(
+            f"the user template lacks {{{missing[0]}}}: task {task.name!r} would send {what}", field=field
         )
