@@ -26,7 +26,9 @@ def model(tiny_model_dir: Path) -> str:
     return str(tiny_model_dir)
 
 
-def openai_gen(model: str, url: str | list[str], cache: CompletionCache | None = None, **options: Any) -> Generator:
+def openai_gen(
+    model: str, url: str | list[str], cache: CompletionCache | None = None, **options: Any
+) -> Generator:
     settings = {"concurrency": 4, "max_retries": 6, "retry_base_delay": 0.01, **options}
     urls = url if isinstance(url, str) else tuple(url)
     return make_generator("openai", model, BackendOptions(base_url=urls, **settings), cache)
