@@ -43,6 +43,15 @@ def serve_model(model_dir: str | Path, *, threads: int = 1, startup_timeout: flo
     One torch thread by default: a tiny model gains nothing from more, and on a shared 2-core machine
     thread contention made the server ten times slower.
     """
+    with serve_process(model_dir, threads=threads, startup_timeout=startup_timeout) as (base_url, _):
+        yield base_url
+
+
+@contextlib.contextmanager
+def serve_process(
+    model_dir: str | Path, *, threads: int = 1, startup_timeout: float = 180.0
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`serve_model`, also yielding the server process, for tests that kill a server mid-run."""
     port = free_port()
     executable = Path(sys.executable).with_name("transformers")
     command = [
@@ -61,7 +70,7 @@ def serve_model(model_dir: str | Path, *, threads: int = 1, startup_timeout: flo
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             _wait_healthy(f"http://127.0.0.1:{port}/health", server, log, startup_timeout)
-            yield f"http://127.0.0.1:{port}/v1"
+            yield f"http://127.0.0.1:{port}/v1", server
         finally:
             server.terminate()
             try:
