@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import llm_scripts
+import pytest
 
 from limkit.errors import LimkitError
 from limkit.llm import CompletionCache, Request, SamplingParams, Usage, make_generator
