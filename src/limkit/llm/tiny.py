@@ -183,7 +183,7 @@ def build_tiny_vlm(out_dir: str | Path, *, seed: int = 0) -> Path:
     config = LlavaConfig(
         vision_config=vision,
         text_config=text,
-        image_token_id=image_id,
+        image_token_index=image_id,
         vision_feature_layer=-1,
         vision_feature_select_strategy="full",
     )
