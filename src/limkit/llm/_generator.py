@@ -127,39 +127,41 @@ class Generator(abc.ABC):
                 self.stats.count(completion)
                 slot = (completion.request_id, completion.sample)
                 item, usage = by_slot[slot], spent.pop(slot, Usage()) + completion.usage
-                final = self._judge(item, replace(completion, usage=usage, attempts=attempt))
+                final, reason = self._judge(item, replace(completion, usage=usage, attempts=attempt))
                 if final is not None:
                     yield final
                     continue
                 spent[slot] = usage
-                again[slot] = self._reask(item, completion.text)
+                again[slot] = self._reask(item, completion.text, reason)
             by_slot, attempt = again, attempt + 1
 
-    def _judge(self, item: WorkItem, completion: Completion) -> Completion | None:
-        """The completion to hand out, or None when a structured reply failed and may be asked again."""
+    def _judge(self, item: WorkItem, completion: Completion) -> tuple[Completion | None, str]:
+        """The completion to hand out, or (None, why) when a structured reply failed and may be re-asked."""
         spec = item.request.structured
         if spec is None:
-            return completion
+            return completion, ""
         value, reason = parse_reply(spec, completion.text)
         if reason is None:
-            return replace(completion, value=value)
+            return replace(completion, value=value), ""
         if completion.attempts < spec.attempts:
-            return None
+            return None, reason
         self.stats.invalid += 1
-        return replace(completion, failure=StructuredFailure(reason, completion.text, completion.attempts))
+        return replace(
+            completion, failure=StructuredFailure(reason, completion.text, completion.attempts)
+        ), reason
 
-    def _reask(self, item: WorkItem, reply: str) -> WorkItem:
+    def _reask(self, item: WorkItem, reply: str, reason: str) -> WorkItem:
+        """The next attempt: the failed reply and the reason appended, as its own cache entry."""
         request = item.request
         assert request.structured is not None
-        _, reason = parse_reply(request.structured, reply)
         self.stats.reasked += 1
         if request.messages is not None:
             said = (request.assistant_prefix or "") + reply
-            messages = reask_messages(request.messages, request.structured, said, reason or "")
+            messages = reask_messages(request.messages, request.structured, said, reason)
             follow_up = replace(request, messages=messages, assistant_prefix=None)
         else:
             follow_up = replace(
-                request, prompt=reask_prompt(request.prompt or "", request.structured, reply, reason or "")
+                request, prompt=reask_prompt(request.prompt or "", request.structured, reply, reason)
             )
         return WorkItem(follow_up, item.sample, cache_key(self.identity, follow_up, item.sample))
 

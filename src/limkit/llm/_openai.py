@@ -218,7 +218,7 @@ class OpenAIGenerator(Generator):
         return "/chat/completions", {**body, "messages": messages}
 
     async def _send(self, client: httpx.AsyncClient, item: WorkItem) -> Completion:
-        path = self._body(item)[0]
+        path = "/completions" if item.request.messages is None else "/chat/completions"
         for attempt in range(self.retry.max_retries + 1):
             server = self.pool.pick()
             url, shown = self.pool.urls[server] + path, self.pool.shown[server] + path
