@@ -239,3 +239,29 @@ class FaultProxy:
             with self._lock:
                 self.served.append(json.loads(body))
         return response.status_code, response.content
+
+
+def cache_rows(cache: str | Path) -> int:
+    """Completions in a limkit SQLite cache that another process may be writing (0 before it exists)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(cache, timeout=5) as db:
+            return int(db.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def kill_when(
+    process: subprocess.Popen[Any], ready: Callable[[], bool], proxy: FaultProxy, timeout: float = 180
+) -> None:
+    """SIGKILLs `process` once `ready()` holds (or it timed out), then waits until the proxy is idle."""
+    import signal
+
+    deadline = time.monotonic() + timeout
+    while not ready() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+    while proxy.in_flight:
+        time.sleep(0.01)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from limkit.cli import app
-from serving import FaultProxy, free_port
+from serving import FaultProxy, cache_rows, free_port, kill_when
 
 SUMMARY = re.compile(r"(\d+) completions written to .*: (\d+) generated, (\d+) from the cache")
 ONE_PROMPT = '{"id": 1, "prompt": "a"}\n'
@@ -189,14 +188,6 @@ def sent_request(body: str) -> str:
     return json.dumps([data["messages"], data["seed"]], sort_keys=True)
 
 
-def cached_rows(cache: Path) -> int:
-    try:
-        with sqlite3.connect(cache, timeout=5) as db:
-            return int(db.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
-
-
 def test_killed_run_resumes_without_resending_what_was_finished(
     tiny_model_dir: Path, tiny_server: str, tmp_path: Path
 ) -> None:
@@ -214,13 +205,7 @@ def test_killed_run_resumes_without_resending_what_was_finished(
         )
         args += ["--concurrency", "2", "--cache", str(cache)]
         run = subprocess.Popen([sys.executable, "-m", "limkit", *args], stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while cached_rows(cache) < 10 and run.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        run.send_signal(signal.SIGKILL)
-        assert run.wait(timeout=30) == -signal.SIGKILL
-        while proxy.in_flight:
-            time.sleep(0.01)
+        kill_when(run, lambda: cache_rows(cache) >= 10, proxy, timeout=120)
         finished, served_before = finished_requests(cache), len(proxy.served)
         assert 10 <= len(finished) < 40 and not out.exists()
         resumed = limkit(*args)

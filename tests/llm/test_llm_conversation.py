@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import signal
-import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import llm_scripts
 import pytest
 
 from limkit.llm import Choice, CompletionCache, Conversation, TurnLimitReached, Usage, make_generator
-from serving import FaultProxy
+from serving import FaultProxy, cache_rows, kill_when
 
 DRIVER = Path(__file__).with_name("conversation_run.py")
 
@@ -52,14 +49,6 @@ def test_a_replayed_conversation_asks_nothing(tmp_path: Path) -> None:
     assert len(llm_scripts.CALLS) == 5 and generator.stats.cached == 5
 
 
-def cached_turns(cache: Path) -> int:
-    try:
-        with sqlite3.connect(cache, timeout=5) as db:
-            return int(db.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
-
-
 def turn_of(body: dict[str, object]) -> int:
     """A turn's request holds the system message and two messages per earlier turn, then the question."""
     messages = body["messages"]
@@ -75,14 +64,8 @@ def test_a_killed_twenty_turn_conversation_resumes_without_re_asking(
     with FaultProxy(tiny_server, latency=0.05) as proxy:
         command = [sys.executable, str(DRIVER), str(tiny_model_dir), proxy.base_url, str(cache)]
         run = subprocess.Popen(command, stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 180
-        while cached_turns(cache) < 8 and run.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        run.send_signal(signal.SIGKILL)
-        assert run.wait(timeout=30) == -signal.SIGKILL
-        while proxy.in_flight:
-            time.sleep(0.01)
-        finished, before = cached_turns(cache), len(proxy.served)
+        kill_when(run, lambda: cache_rows(cache) >= 8, proxy)
+        finished, before = cache_rows(cache), len(proxy.served)
         assert 8 <= finished < 20
         resumed = subprocess.run(command, capture_output=True, text=True, timeout=300)
         assert resumed.returncode == 0, resumed.stderr

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import signal
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from limkit.llm import BackendOptions, CompletionCache, Request, SamplingParams, make_generator
 from limkit.llm._openai import ServerPool
-from serving import FaultProxy, serve_model, serve_process
+from serving import FaultProxy, kill_when, serve_model, serve_process
 
 
 def questions(count: int) -> list[Request]:
@@ -55,7 +54,9 @@ def test_a_killed_replica_loses_nothing_and_a_restarted_one_is_asked_nothing(
             BackendOptions(base_url=replicas, **options),
             CompletionCache(cache),
         )
-        killer = threading.Thread(target=kill_when, args=(server_a, proxy_a, 8))
+        killer = threading.Thread(
+            target=kill_when, args=(server_a, lambda: len(proxy_a.served) >= 8, proxy_a)
+        )
         killer.start()
         done = generator.generate_all(requests)
         killer.join()
@@ -77,12 +78,3 @@ def test_a_killed_replica_loses_nothing_and_a_restarted_one_is_asked_nothing(
         again = restarted.generate_all(requests)
         assert proxy_c.served == [] and restarted.stats.cached == 40
     assert {c.request_id: c.text for c in again} == {c.request_id: c.text for c in done}
-
-
-def kill_when(server: object, proxy: FaultProxy, answered: int) -> None:
-    """SIGKILLs the replica once it has answered `answered` requests (while more are in flight)."""
-    deadline = time.monotonic() + 180
-    while len(proxy.served) < answered and time.monotonic() < deadline:
-        time.sleep(0.01)
-    server.send_signal(signal.SIGKILL)  # type: ignore[attr-defined]
-    server.wait()  # type: ignore[attr-defined]
