@@ -43,6 +43,15 @@ def serve_model(model_dir: str | Path, *, threads: int = 1, startup_timeout: flo
     One torch thread by default: a tiny model gains nothing from more, and on a shared 2-core machine
     thread contention made the server ten times slower.
     """
+    with serve_process(model_dir, threads=threads, startup_timeout=startup_timeout) as (base_url, _):
+        yield base_url
+
+
+@contextlib.contextmanager
+def serve_process(
+    model_dir: str | Path, *, threads: int = 1, startup_timeout: float = 180.0
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`serve_model`, also yielding the server process, for tests that kill a server mid-run."""
     port = free_port()
     executable = Path(sys.executable).with_name("transformers")
     command = [
@@ -61,7 +70,7 @@ def serve_model(model_dir: str | Path, *, threads: int = 1, startup_timeout: flo
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
         try:
             _wait_healthy(f"http://127.0.0.1:{port}/health", server, log, startup_timeout)
-            yield f"http://127.0.0.1:{port}/v1"
+            yield f"http://127.0.0.1:{port}/v1", server
         finally:
             server.terminate()
             try:
@@ -230,3 +239,29 @@ class FaultProxy:
             with self._lock:
                 self.served.append(json.loads(body))
         return response.status_code, response.content
+
+
+def cache_rows(cache: str | Path) -> int:
+    """Completions in a limkit SQLite cache that another process may be writing (0 before it exists)."""
+    import sqlite3
+
+    try:
+        with sqlite3.connect(cache, timeout=5) as db:
+            return int(db.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+def kill_when(
+    process: subprocess.Popen[Any], ready: Callable[[], bool], proxy: FaultProxy, timeout: float = 180
+) -> None:
+    """SIGKILLs `process` once `ready()` holds (or it timed out), then waits until the proxy is idle."""
+    import signal
+
+    deadline = time.monotonic() + timeout
+    while not ready() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+    while proxy.in_flight:
+        time.sleep(0.01)

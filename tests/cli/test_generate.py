@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from limkit.cli import app
-from serving import FaultProxy, free_port
+from serving import FaultProxy, cache_rows, free_port, kill_when
 
 SUMMARY = re.compile(r"(\d+) completions written to .*: (\d+) generated, (\d+) from the cache")
 ONE_PROMPT = '{"id": 1, "prompt": "a"}\n'
@@ -189,14 +188,6 @@ def sent_request(body: str) -> str:
     return json.dumps([data["messages"], data["seed"]], sort_keys=True)
 
 
-def cached_rows(cache: Path) -> int:
-    try:
-        with sqlite3.connect(cache, timeout=5) as db:
-            return int(db.execute("SELECT COUNT(*) FROM completions").fetchone()[0])
-    except sqlite3.OperationalError:
-        return 0
-
-
 def test_killed_run_resumes_without_resending_what_was_finished(
     tiny_model_dir: Path, tiny_server: str, tmp_path: Path
 ) -> None:
@@ -214,13 +205,7 @@ def test_killed_run_resumes_without_resending_what_was_finished(
         )
         args += ["--concurrency", "2", "--cache", str(cache)]
         run = subprocess.Popen([sys.executable, "-m", "limkit", *args], stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 120
-        while cached_rows(cache) < 10 and run.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        run.send_signal(signal.SIGKILL)
-        assert run.wait(timeout=30) == -signal.SIGKILL
-        while proxy.in_flight:
-            time.sleep(0.01)
+        kill_when(run, lambda: cache_rows(cache) >= 10, proxy, timeout=120)
         finished, served_before = finished_requests(cache), len(proxy.served)
         assert 10 <= len(finished) < 40 and not out.exists()
         resumed = limkit(*args)
@@ -232,3 +217,69 @@ def test_killed_run_resumes_without_resending_what_was_finished(
     per_request = {sent_request(body): count for body, count in served.items()}
     assert len(per_request) == 40
     assert {request: per_request[request] for request in finished} == dict.fromkeys(finished, 1)
+
+
+def test_structured_generate_with_the_scripted_backend_writes_values_and_failures(tmp_path: Path) -> None:
+    rules = write_jsonl(
+        tmp_path / "rules.jsonl",
+        [
+            {"pattern": "invalid", "reply": "no"},
+            {"pattern": "prime", "reply": "maybe"},
+            {"pattern": "", "reply": "yes"},
+        ],
+    )
+    rows = [
+        {"id": "p", "prompt": "Is 7 prime?"},
+        {"id": "e", "messages": [{"role": "user", "content": "Even?"}]},
+    ]
+    prompts, out = write_jsonl(tmp_path / "p.jsonl", rows), tmp_path / "out.jsonl"
+    args = [
+        "generate",
+        "--backend",
+        "scripted",
+        "--model",
+        str(rules),
+        "--input",
+        str(prompts),
+        "--out",
+        str(out),
+    ]
+    result = limkit(*args, "--choice", "yes", "--choice", "no", "--attempts", "2", "--no-cache")
+    assert result.returncode == 0, result.stderr
+    written = {row["id"]: row for row in read_jsonl(out)}
+    assert (written["e"]["value"], written["e"]["attempts"], written["e"]["failure"]) == ("yes", 1, None)
+    assert (written["p"]["value"], written["p"]["attempts"]) == ("no", 2)
+    assert "1 re-asked, 0 never valid" in " ".join(result.stderr.split())
+
+
+def test_an_invalid_json_schema_file_is_named(tmp_path: Path) -> None:
+    (tmp_path / "prompts.jsonl").write_text(ONE_PROMPT, encoding="utf-8")
+    (tmp_path / "schema.json").write_text('{"type": "objekt"}', encoding="utf-8")
+    message = run_failing(tmp_path, ["--json-schema", str(tmp_path / "schema.json")])
+    assert re.search(r"schema\.json, field 'json_schema': not a valid JSON Schema at type", message)
+
+
+def test_a_missing_image_in_a_prompt_row_is_named(tmp_path: Path) -> None:
+    row = {
+        "id": 1,
+        "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "gone.png"}}]}],
+    }
+    write_jsonl(tmp_path / "prompts.jsonl", [row])
+    message = run_failing(tmp_path, [])
+    assert re.search(
+        r"prompts\.jsonl:1, field 'messages\[0\]\.content\[0\]': image file not found: .*gone\.png", message
+    )
+
+
+def test_a_dead_replica_among_base_urls_does_not_stop_the_run(
+    tiny_model_dir: Path, tiny_server: str, tmp_path: Path
+) -> None:
+    prompts = write_jsonl(tmp_path / "p.jsonl", [{"id": i, "prompt": f"{i} + {i} ="} for i in range(4)])
+    dead = f"http://127.0.0.1:{free_port()}/v1"
+    with FaultProxy(tiny_server) as proxy:
+        args = openai_generate(
+            tiny_model_dir, dead, prompts, tmp_path / "out.jsonl", "--base-url", proxy.base_url
+        )
+        result = limkit(*args, "--max-tokens", "3", "--no-cache")
+    assert result.returncode == 0, result.stderr
+    assert summary(result.stderr) == (4, 4, 0) and len(proxy.served) == 4

@@ -26,9 +26,12 @@ def model(tiny_model_dir: Path) -> str:
     return str(tiny_model_dir)
 
 
-def openai_gen(model: str, url: str, cache: CompletionCache | None = None, **options: Any) -> Generator:
+def openai_gen(
+    model: str, url: str | list[str], cache: CompletionCache | None = None, **options: Any
+) -> Generator:
     settings = {"concurrency": 4, "max_retries": 6, "retry_base_delay": 0.01, **options}
-    return make_generator("openai", model, BackendOptions(base_url=url, **settings), cache)
+    urls = url if isinstance(url, str) else tuple(url)
+    return make_generator("openai", model, BackendOptions(base_url=urls, **settings), cache)
 
 
 def prompts(count: int, params: SamplingParams | None = None) -> list[Request]:
@@ -146,9 +149,12 @@ def test_api_key_is_read_from_the_environment_and_stored_nowhere(
     assert key.encode() not in stored
 
 
-def test_identity_leaves_out_credentials_in_the_url(model: str) -> None:
-    generator = openai_gen(model, "https://user:secret-in-url@api.example.com/v1?api-key=secret-in-query")
-    assert generator.identity == f"openai:{model}@https://api.example.com/v1"
+def test_identity_is_the_served_name_and_fingerprint_never_a_url(model: str) -> None:
+    secret = "https://user:secret-in-url@api.example.com/v1?api-key=secret-in-query"
+    assert openai_gen(model, secret).identity == f"openai:{model}"
+    replicas = openai_gen(model, ["http://127.0.0.1:1/v1", "http://127.0.0.1:2/v1"], model_fingerprint="v2")
+    assert replicas.identity == f"openai:{model}#v2"
+    assert openai_gen(model, "http://127.0.0.1:3/v1", model_fingerprint="v3").identity != replicas.identity
 
 
 def test_unreachable_server_is_named(model: str) -> None:

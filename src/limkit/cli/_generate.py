@@ -14,14 +14,27 @@ Backend = Annotated[
     typer.Option(
         "--backend",
         help="hf (transformers in-process), openai (any "
-        "OpenAI-compatible server) or vllm (in-process, own environment).",
+        "OpenAI-compatible server), vllm (in-process, own environment) or scripted (a test double: "
+        "--model module:function or rules.jsonl).",
     ),
 ]
 Model = Annotated[
     str, typer.Option("--model", help="Local model directory, hub id, or the served model name.")
 ]
-BaseUrl = Annotated[
-    str | None, typer.Option(help="Server URL for --backend openai, e.g. http://localhost:8000/v1.")
+BaseUrls = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--base-url",
+        help="Server URL for --backend openai, e.g. http://localhost:8000/v1; repeat it for replicas of "
+        "one model (requests spread over the healthy ones).",
+    ),
+]
+Fingerprint = Annotated[
+    str | None,
+    typer.Option(
+        help="Your name for the exact model behind the served name (e.g. a checkpoint hash); joins the "
+        "cache identity, which holds no URL, so another port or replica reuses the cache."
+    ),
 ]
 CachePath = Annotated[
     Path | None,
@@ -40,7 +53,8 @@ def generate_command(
     out: Annotated[Path, typer.Option("--out", help="Output JSONL, one row per sample.")],
     model: Model,
     backend: Backend = "hf",
-    base_url: BaseUrl = None,
+    base_url: BaseUrls = None,
+    model_fingerprint: Fingerprint = None,
     n: Annotated[int, typer.Option("--n", help="Samples per prompt.")] = 1,
     temperature: Annotated[float, typer.Option(help="0 means greedy.")] = 0.0,
     top_p: Annotated[float, typer.Option(help="Nucleus sampling mass.")] = 1.0,
@@ -52,10 +66,31 @@ def generate_command(
     api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
     cache: CachePath = None,
     no_cache: NoCache = False,
+    choice: Annotated[
+        list[str] | None,
+        typer.Option("--choice", help="Structured: the answer must be one of these (repeat)."),
+    ] = None,
+    json_schema: Annotated[
+        Path | None,
+        typer.Option(help="Structured: the answer must be JSON valid under this JSON Schema file."),
+    ] = None,
+    attempts: Annotated[
+        int, typer.Option(help="Structured: asks in all before a reply counts as invalid.")
+    ] = 3,
+    guided: Annotated[
+        str,
+        typer.Option(
+            help="How openai servers constrain structured replies: response_format (OpenAI, vLLM, "
+            "SGLang), vllm (structured_outputs), sglang (regex), none (check and re-ask only)."
+        ),
+    ] = "response_format",
 ) -> None:
-    """Generate completions for a file of prompts; resumable through the request cache."""
+    """Generate completions for a file of prompts; resumable through the request cache.
+
+    With --choice or --json-schema every row also gets `value`, `attempts` and `failure`.
+    """
     from limkit.llm import BackendOptions, SamplingParams, open_cache
-    from limkit.llm._runner import read_requests, run_generation
+    from limkit.llm._runner import read_requests, read_structured, run_generation
     from limkit.progress import stderr_console
 
     if no_cache and cache is not None:
@@ -64,9 +99,12 @@ def generate_command(
         params = SamplingParams(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
     except ValueError as error:
         raise LimkitError(str(error)) from None
-    requests, original_ids = read_requests(input, params)
+    structured = read_structured(choice, json_schema, attempts)
+    requests, original_ids = read_requests(input, params, structured)
     options = BackendOptions(
-        base_url=base_url,
+        base_url=tuple(base_url) if base_url else None,
+        model_fingerprint=model_fingerprint,
+        guided=guided,
         api_key_env=api_key_env,
         concurrency=concurrency,
         revision=revision,
@@ -74,9 +112,10 @@ def generate_command(
     )
     stats = run_generation(backend, model, options, open_cache(cache, no_cache), requests, original_ids, out)
     stderr_console.print(
-        f"{stats.generated + stats.cached} completions written to {out}: "
+        f"{sum(request.params.n for request in requests)} completions written to {out}: "
         f"{stats.generated} generated, {stats.cached} from the cache "
-        f"({stats.prompt_tokens} prompt + {stats.completion_tokens} completion tokens generated)",
+        f"({stats.prompt_tokens} prompt + {stats.completion_tokens} completion tokens generated)"
+        + (f"; {stats.reasked} re-asked, {stats.invalid} never valid" if structured else ""),
         soft_wrap=True,
         markup=False,
         highlight=False,

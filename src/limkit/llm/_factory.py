@@ -8,14 +8,21 @@ from limkit.errors import LimkitError
 from limkit.llm._cache import CompletionCache
 from limkit.llm._generator import Generator
 
-BACKENDS = ("hf", "openai", "vllm")
+BACKENDS = ("hf", "openai", "vllm", "scripted")
 
 
 @dataclass(frozen=True)
 class BackendOptions:
-    """Options that pick and tune a backend; each backend reads the fields that concern it."""
+    """Options that pick and tune a backend; each backend reads the fields that concern it.
 
-    base_url: str | None = None
+    `base_url` is one URL or several replicas of the same model (openai); `model_fingerprint` is what
+    the user declares to tell apart two models served under one name (it joins the cache identity);
+    `guided` picks how structured replies are constrained on the server (see `GUIDED_MODES`).
+    """
+
+    base_url: str | tuple[str, ...] | None = None
+    model_fingerprint: str | None = None
+    guided: str = "response_format"
     api_key_env: str = "OPENAI_API_KEY"
     concurrency: int = 8
     timeout: float = 300.0
@@ -30,6 +37,7 @@ class BackendOptions:
 def make_generator(
     backend: str, model: str, options: BackendOptions | None = None, cache: CompletionCache | None = None
 ) -> Generator:
+    """The backend's Generator. For `scripted`, `model` is `module:function` or a rules `.jsonl` file."""
     options = options or BackendOptions()
     if backend == "hf":
         from limkit.llm._hf import HFGenerator
@@ -55,8 +63,14 @@ def make_generator(
             concurrency=options.concurrency,
             timeout=options.timeout,
             retry=RetryPolicy(max_retries=options.max_retries, base_delay=options.retry_base_delay),
+            fingerprint=options.model_fingerprint,
+            guided=options.guided,
             cache=cache,
         )
+    if backend == "scripted":
+        from limkit.llm._scripted import ScriptedGenerator
+
+        return ScriptedGenerator(model, cache=cache)
     if backend == "vllm":
         from limkit.llm._vllm import VLLMGenerator
 

@@ -3,23 +3,31 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from limkit.errors import LimkitError
 from limkit.llm._cache import CompletionCache
 from limkit.llm._generator import Generator, WorkItem
+from limkit.llm._grammar import GrammarConstraints
+from limkit.llm._images import content_parts, has_images, message_images, message_text
 from limkit.llm._models import fingerprint, local_model_dir
-from limkit.llm._types import Completion, SamplingParams, Usage
+from limkit.llm._types import Completion, Message, SamplingParams, Usage
 
 
 class HFGenerator(Generator):
-    """Runs a causal LM with transformers on CPU or GPU.
+    """Runs a causal LM, or an image-text model, with transformers on CPU or GPU.
 
     Each sampled row draws from its own random stream, seeded by its cache key (which holds the seed and
     the sample index), so a sample's text does not depend on which batch it lands in: a resumed run
     draws what an uninterrupted one would have. Greedy decoding is deterministic regardless.
+
+    A model whose processor has an image processor (LLaVA, Qwen2-VL, Idefics3, ...) is loaded with
+    AutoModelForImageTextToText and takes image parts; it generates one request at a time, since the
+    processor expands each image into its own run of tokens. Structured requests are decoded under an
+    xgrammar grammar (the reply is still checked afterwards: `max_tokens` can cut a value short).
     """
 
     def __init__(
@@ -42,47 +50,92 @@ class HFGenerator(Generator):
             if self._local
             else f"hf:{model}@{revision or 'main'}"
         )
-        self._model, self._tokenizer, self._device = _load(model, self._local, revision, device, dtype)
+        self._model, self._processor, self._device = _load(model, self._local, revision, device, dtype)
+        self._tokenizer = getattr(self._processor, "tokenizer", self._processor)
+        self._takes_images = getattr(self._processor, "image_processor", None) is not None
         self._eos_ids = _eos_ids(self._model, self._tokenizer)
+        self._grammars = GrammarConstraints(self._tokenizer, _vocab_size(self._model), self._eos_ids)
 
     @property
     def identity(self) -> str:
         return self._identity
 
     async def _complete(self, items: Sequence[WorkItem]) -> AsyncIterator[Completion]:
-        groups: dict[SamplingParams, list[WorkItem]] = defaultdict(list)
+        self._check_images(items)
+        groups: dict[tuple[SamplingParams, str], list[WorkItem]] = defaultdict(list)
         for item in items:
-            groups[item.request.params].append(item)
-        for params, group in groups.items():
-            for start in range(0, len(group), self.batch_size):
-                batch = group[start : start + self.batch_size]
+            spec = item.request.structured
+            groups[(item.request.params, json.dumps(spec.key_fields()) if spec else "")].append(item)
+        size = 1 if self._takes_images else self.batch_size
+        for (params, _), group in groups.items():
+            for start in range(0, len(group), size):
+                batch = group[start : start + size]
                 for completion in await asyncio.to_thread(self._generate_batch, params, batch):
                     yield completion
+
+    def _check_images(self, items: Sequence[WorkItem]) -> None:
+        if self._takes_images:
+            return
+        for item in items:
+            if item.request.messages is not None and has_images(item.request.messages):
+                raise LimkitError(
+                    f"request {item.request.id!r} has an image, but {self.model_name} is a text-only model "
+                    "(its processor has no image processor); use an image-text model or --backend openai",
+                    field="messages",
+                )
 
     def render(self, item: WorkItem) -> str:
         """The exact text the model continues: chat template plus any assistant prefix, or the raw prompt."""
         request = item.request
         if request.messages is None:
             return request.prompt or ""
-        text = self._tokenizer.apply_chat_template(
-            list(request.messages), add_generation_prompt=True, tokenize=False
-        )
+        template_owner = self._processor if self._takes_images else self._tokenizer
+        messages = [self._template_message(message) for message in request.messages]
+        text = template_owner.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         return str(text) + (request.assistant_prefix or "")
 
-    def _encode(self, item: WorkItem) -> list[int]:
-        """Raw prompts get the tokenizer's special tokens (BOS), as vLLM adds them; a template has its own."""
+    def _template_message(self, message: Message) -> dict[str, Any]:
+        """Text models get plain-string content; image-text processors get HF's typed parts."""
+        if not self._takes_images:
+            return {**message, "content": message_text(message)}
+        parts = [
+            {"type": "text", "text": part["text"]}
+            if isinstance(part, Mapping) and part.get("type") == "text"
+            else {"type": "image"}
+            for part in content_parts(message["content"])
+        ]
+        return {**message, "content": parts}
+
+    def _encode(self, item: WorkItem) -> tuple[list[int], dict[str, Any]]:
+        """Token ids, plus pixel tensors for image-text models.
+
+        Raw prompts get the tokenizer's special tokens (BOS), as vLLM adds them; a template has its own.
+        """
         special = item.request.messages is None
-        return list(self._tokenizer(self.render(item), add_special_tokens=special)["input_ids"])
+        if not self._takes_images:
+            return list(self._tokenizer(self.render(item), add_special_tokens=special)["input_ids"]), {}
+        images = message_images(item.request.messages or ())
+        encoded = self._processor(
+            text=[self.render(item)], images=images or None, return_tensors="pt", add_special_tokens=special
+        )
+        ids = encoded.pop("input_ids")[0].tolist()
+        encoded.pop("attention_mask", None)
+        return ids, dict(encoded)
 
     def _generate_batch(self, params: SamplingParams, batch: Sequence[WorkItem]) -> list[Completion]:
         import torch
 
-        prompts = [self._encode(item) for item in batch]
+        encoded = [self._encode(item) for item in batch]
+        prompts = [ids for ids, _ in encoded]
+        extra = (
+            {name: value.to(self._device) for name, value in encoded[0][1].items()} if len(batch) == 1 else {}
+        )
         input_ids, attention = _left_pad(prompts, self._tokenizer.pad_token_id)
         with torch.inference_mode():
             output = self._model.generate(
                 input_ids=input_ids.to(self._device),
                 attention_mask=attention.to(self._device),
+                **extra,
                 **self._generate_kwargs(params, batch),
             )
         new_tokens = output[:, input_ids.shape[1] :].tolist()
@@ -98,9 +151,15 @@ class HFGenerator(Generator):
             "eos_token_id": sorted(self._eos_ids),
             "do_sample": False,
         }
+        processors = []
+        spec = batch[0].request.structured
+        if spec is not None and (constraint := self._grammars.processor(spec)) is not None:
+            processors.append(constraint)
         if params.temperature > 0:
             seeds = [int(item.key[:15], 16) for item in batch]
-            kwargs["logits_processor"] = [_RowSampler(seeds, params.temperature, params.top_p)]
+            processors.append(_RowSampler(seeds, params.temperature, params.top_p))
+        if processors:
+            kwargs["logits_processor"] = processors
         if params.stop:
             kwargs.update(stop_strings=list(params.stop), tokenizer=self._tokenizer)
         return kwargs
@@ -182,21 +241,33 @@ def _left_pad(rows: list[list[int]], pad_id: int) -> tuple[Any, Any]:
 def _load(
     model: str, local: Any, revision: str | None, device: str | None, dtype: str
 ) -> tuple[Any, Any, str]:
+    """The model and its processor (a plain tokenizer for text-only models)."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, AutoProcessor
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     source = str(local) if local else model
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, revision=revision)
-        lm: Any = AutoModelForCausalLM.from_pretrained(source, revision=revision, dtype=dtype)
+        processor = AutoProcessor.from_pretrained(source, revision=revision)
+        loader = (
+            AutoModelForImageTextToText
+            if getattr(processor, "image_processor", None)
+            else AutoModelForCausalLM
+        )
+        lm: Any = loader.from_pretrained(source, revision=revision, dtype=dtype)
     except OSError as error:
         where = "local directory" if local else "Hugging Face Hub id (is the hub reachable?)"
         raise LimkitError(f"cannot load model {model!r} as a {where}: {error}") from None
+    tokenizer = getattr(processor, "tokenizer", processor)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     lm.to(device).eval()
-    return lm, tokenizer, device
+    return lm, processor, device
+
+
+def _vocab_size(model: Any) -> int:
+    """The logits width (a text config's, for image-text models): what a token mask must cover."""
+    return int(model.get_output_embeddings().weight.shape[0])
 
 
 def _eos_ids(model: Any, tokenizer: Any) -> frozenset[int]:

@@ -137,3 +137,70 @@ def build_tiny_model(
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+VLM_TEMPLATE = (
+    "{%- for message in messages %}{{- '<|im_start|>' + message['role'] + '\\n' }}"
+    "{%- if message['content'] is string %}{{- message['content'] }}"
+    "{%- else %}{%- for part in message['content'] %}"
+    "{%- if part['type'] == 'image' %}{{- '<image>' }}"
+    "{%- elif part['type'] == 'text' %}{{- part['text'] }}{%- endif %}"
+    "{%- endfor %}{%- endif %}{{- '<|im_end|>\\n' }}{%- endfor %}"
+    "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+
+
+def build_tiny_vlm(out_dir: str | Path, *, seed: int = 0) -> Path:
+    """Writes a tiny random LLaVA (CLIP vision tower, Llama text model) and its processor, offline.
+
+    32x32 images in 8x8 patches give 17 image tokens per picture; loadable with AutoProcessor and
+    AutoModelForImageTextToText, so the `hf` backend's image path runs for real in tests.
+    """
+    import torch
+    from transformers import (
+        CLIPImageProcessorPil,
+        CLIPVisionConfig,
+        LlavaConfig,
+        LlavaForConditionalGeneration,
+        LlavaProcessor,
+    )
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    tokenizer = train_tokenizer([line for line in _BUILTIN_TEXT.splitlines() if line.strip()], 512)
+    tokenizer.add_special_tokens({"additional_special_tokens": ["<image>"]})
+    vocab = tokenizer.get_vocab()
+    pad_id, eos_id, image_id = vocab["<|endoftext|>"], vocab["<|im_end|>"], vocab["<image>"]
+    vision = CLIPVisionConfig(
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        image_size=32,
+        patch_size=8,
+    )
+    text = _model_config(TinyModelSpec(), len(tokenizer), pad_id, eos_id)
+    config = LlavaConfig(
+        vision_config=vision,
+        text_config=text,
+        image_token_index=image_id,
+        vision_feature_layer=-1,
+        vision_feature_select_strategy="full",
+    )
+    model = LlavaForConditionalGeneration(config)
+    model.generation_config.pad_token_id = pad_id
+    model.generation_config.eos_token_id = eos_id
+    images = CLIPImageProcessorPil(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    processor = LlavaProcessor(
+        image_processor=images,
+        tokenizer=tokenizer,
+        patch_size=8,
+        vision_feature_select_strategy="full",
+        chat_template=VLM_TEMPLATE,
+        num_additional_image_tokens=1,
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(out)
+    processor.save_pretrained(out)
+    return out
