@@ -117,7 +117,7 @@ def test_a_fitted_judge_decides_the_fitted_solvers_free_form_answers(
 
     def counted(pairs: list[tuple[str, str]]) -> list[bool | None]:
         decisions = real(pairs)
-        calls.extend((gold, answer, decision) for (gold, answer), decision in zip(pairs, decisions, strict=True))
+        calls.extend((*pair, decision) for pair, decision in zip(pairs, decisions, strict=True))
         return decisions
 
     results = run_eval(config, tmp_path / "run", runtime, judge=counted, log=lambda message: None)
