@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ def test_leaderboard_ranks_by_balanced_score() -> None:
     ]
     rows = leaderboard(runs, ["a", "b"])
     assert [row["run"].split(" ")[0] for row in rows] == ["best", "even", "spiky"]
-    assert rows[1]["balanced"] == pytest.approx(0.5) and rows[2]["balanced"] == pytest.approx(0.36, abs=1e-3)
+    spiky = 1 - math.sqrt(((1 - 0.9) ** 2 + (1 - 0.1) ** 2) / 2)  # Libra's formula (paper note C.1)
+    assert rows[1]["balanced"] == pytest.approx(0.5) and rows[2]["balanced"] == pytest.approx(spiky)
     assert rows[1]["mean"] == rows[2]["mean"] == pytest.approx(0.5)
 
 
