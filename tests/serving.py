@@ -230,3 +230,21 @@ class FaultProxy:
             with self._lock:
                 self.served.append(json.loads(body))
         return response.status_code, response.content
+
+
+class RejectingProxy(FaultProxy):
+    """Forwards GETs to the real server but answers every POST with `status` (401 or 403) and a body that
+    quotes the key back, as hosted APIs do ("Incorrect API key provided: sk-..."): a client that shows
+    error bodies as they are leaks the key into its error messages."""
+
+    def __init__(self, upstream: str, status: int = 401) -> None:
+        super().__init__(upstream)
+        self.status = status
+
+    async def _post(
+        self, writer: asyncio.StreamWriter, target: str, headers: dict[str, str], body: bytes
+    ) -> bool:
+        self._fault(headers)
+        key = headers.get("authorization", "").removeprefix("Bearer ")
+        error = {"message": f"Incorrect API key provided: {key}.", "code": "invalid_api_key"}
+        return await self._answer(writer, self.status, json.dumps({"error": error}).encode())

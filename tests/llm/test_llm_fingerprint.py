@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 from fitting import FREE_FORM
-
 from limkit.llm import CompletionCache, Request, SamplingParams, make_generator
 from limkit.tasks import DEFAULT_SYSTEM_PROMPT
 

@@ -159,12 +159,18 @@ class OpenAIGenerator(Generator):
                 if response.status_code == 200:
                     return _parse(item, path, response, shown)
                 if response.status_code < 500 and response.status_code not in _RETRYABLE_4XX:
-                    raise LimkitError(f"{shown} answered {response.status_code}: {response.text[:300]}")
+                    body = _redacted(response.text, os.environ.get(self.api_key_env))
+                    raise LimkitError(f"{shown} answered {response.status_code}: {body[:300]}")
                 problem = f"HTTP {response.status_code}"
                 retry_after = _retry_after(response)
             if attempt < self.retry.max_retries:
                 await asyncio.sleep(self.retry.delay(attempt, retry_after))
         raise LimkitError(f"{shown}: gave up after {self.retry.max_retries + 1} attempts (last: {problem})")
+
+
+def _redacted(text: str, key: str | None) -> str:
+    """A server's error body with the API key blanked out: 401/403 bodies often quote the key back."""
+    return text.replace(key, "<redacted>") if key else text
 
 
 def _retry_after(response: httpx.Response) -> float | None:
