@@ -159,8 +159,8 @@ class OpenAIGenerator(Generator):
                 if response.status_code == 200:
                     return _parse(item, path, response, shown)
                 if response.status_code < 500 and response.status_code not in _RETRYABLE_4XX:
-                    body = _redacted(response.text, os.environ.get(self.api_key_env))
-                    raise LimkitError(f"{shown} answered {response.status_code}: {body[:300]}")
+                    reply = _redacted(response.text, os.environ.get(self.api_key_env))
+                    raise LimkitError(f"{shown} answered {response.status_code}: {reply[:300]}")
                 problem = f"HTTP {response.status_code}"
                 retry_after = _retry_after(response)
             if attempt < self.retry.max_retries:
