@@ -138,7 +138,6 @@ def test_a_model_that_writes_the_real_marker_is_forced_k_times(thinker_dir: Path
     """The fitted thinker ends every round with `</think>` itself (the default marker): each end but the
     last k is suppressed with "Wait", and the answer after the closed turn is its boxed answer."""
     from fitting import THINK_QUESTIONS, thinking_step
-
     from limkit.grade import grade
 
     generator = make_generator("hf", str(thinker_dir))
