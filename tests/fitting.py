@@ -90,6 +90,7 @@ def _batch(tokenizer: Any, pairs: Sequence[tuple[Question, Answer]]) -> tuple[An
 # The solver: right on a known subset of real benchmark items, wrong on the rest.
 
 #: Per task, whether the solver answers each of its first items right (True) or wrong (False).
+#: Only tasks whose file has a plain `answer` column (gpqa_diamond's letters are remapped by a shuffle).
 SOLVER_PLAN: dict[str, tuple[bool, ...]] = {
     "math500": (True, False, True),
     "amc23": (False, True, False),
@@ -122,15 +123,21 @@ def wrong_answer(gold: str) -> str:
 def solver_items(
     benchmarks_dir: Path, plan: Mapping[str, Sequence[bool]] = SOLVER_PLAN, seed: int = 0
 ) -> list[SolverItem]:
-    """The first items of each planned task, loaded with `limkit.tasks` as eval loads them (the same
-    prompt template and, for multiple choice, the same seeded option shuffle and remapped gold)."""
+    """The first items of each planned task: the chat messages as `limkit.tasks` renders them for eval,
+    and the gold read straight from the file's `answer` column, so a loader that reads the wrong
+    column grades the solver's answers against something else and the expected metrics fail."""
+    import json
+
     from limkit.tasks import load_task
 
     items = []
     for name, flags in plan.items():
         task = load_task(name, data_dir=benchmarks_dir, limit=len(flags), seed=seed)
-        for sample, right in zip(task.samples, flags, strict=True):
-            items.append(SolverItem(name, sample.id, tuple(task.messages(sample)), sample.answer, right))
+        lines = (benchmarks_dir / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()
+        for sample, line, right in zip(task.samples, lines, flags, strict=False):
+            gold = json.loads(line)["answer"]
+            gold = str(int(gold)) if isinstance(gold, float) and gold.is_integer() else str(gold)
+            items.append(SolverItem(name, sample.id, tuple(task.messages(sample)), gold, right))
     return items
 
 
