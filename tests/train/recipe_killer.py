@@ -1,7 +1,8 @@
 """Runs a training recipe and SIGKILLs its own process once `global_step` reaches a given step.
 
-Used by the resume tests: `python recipe_killer.py KIND CONFIG STEP [key=value ...]`. The kill comes from
-inside the training loop, at the end of that step, so the test knows how far the run got.
+Used by the kill-and-resume tests of SFT, DPO and GRPO:
+`python recipe_killer.py KIND CONFIG STEP [key=value ...]`. The kill comes from inside the training loop,
+at the end of that step, so the test knows how far the run got.
 """
 
 from __future__ import annotations

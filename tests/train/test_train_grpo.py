@@ -81,9 +81,9 @@ def test_rollouts_survive_sigkill_and_a_resumed_run_does_nothing_twice(
     overrides = _overrides(
         boxed_model_dir, data, out, save_strategy="steps", save_steps=2, num_train_epochs=3
     )
-    killer = Path(__file__).with_name("grpo_killer.py")
+    killer = Path(__file__).with_name("recipe_killer.py")
     done = subprocess.run(
-        [PYTHON, str(killer), str(RECIPES / "limr_rl.yaml"), "5", *overrides],
+        [PYTHON, str(killer), "grpo", str(RECIPES / "limr_rl.yaml"), "5", *overrides],
         capture_output=True,
         text=True,
         env=subprocess_env(),
