@@ -19,7 +19,7 @@ from train_helpers import (
 
 from limkit.train import load_config, run_recipe
 
-MAX_STEPS, SAVE_STEPS, KILL_AT = 6, 2, 3
+MAX_STEPS, SAVE_STEPS, KILL_AT = 6, 2, 4
 
 
 def _data(kind: str, tmp_path: Path) -> dict[str, Any]:
@@ -57,10 +57,10 @@ def test_a_killed_run_resumes_from_its_checkpoint(kind: str, tmp_path: Path, mod
     assert done.returncode == -9, done.stderr[-2000:]
     assert (out / "checkpoint-2").is_dir() and not (out / "model.safetensors").exists()
     before = [row for row in read_jsonl(out / "loss.jsonl") if "loss" in row]
-    assert [row["step"] for row in before] == [1, 2]  # step 3 ran, killed before its log line and a save
+    assert [row["step"] for row in before] == [1, 2, 3]  # step 4 ran, killed before its log line and a save
 
     summary = run_recipe(load_config(kind, path, ["resume_from_checkpoint=true"]))
     assert summary.global_step == MAX_STEPS and (out / "model.safetensors").is_file()
     after = [row for row in read_jsonl(out / "loss.jsonl") if "loss" in row]
-    assert [row["step"] for row in after] == list(range(1, MAX_STEPS + 1)), "step 3 is redone once, not twice"
+    assert [row["step"] for row in after] == list(range(1, MAX_STEPS + 1)), "redone steps are logged once"
     assert after[:2] == before[:2]  # the checkpointed steps are kept as they were
