@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,46 @@ def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch)
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def solver_items(benchmarks_dir: Path) -> list[Any]:
+    """The benchmark items the solver is fitted on, right or wrong as `fitting.SOLVER_PLAN` says."""
+    from fitting import solver_items
+
+    return solver_items(benchmarks_dir)
+
+
+@pytest.fixture(scope="session")
+def solver_dir(
+    tiny_model_dir: Path, solver_items: list[Any], tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """The tiny model fitted to answer known benchmark items right and others wrong (seconds, once)."""
+    from fitting import fit_solver
+
+    return fit_solver(tiny_model_dir, tmp_path_factory.mktemp("solver") / "model", solver_items)
+
+
+@pytest.fixture(scope="session")
+def solver_server(solver_dir: Path) -> Iterator[str]:
+    """`transformers serve` with the fitted solver; yields its /v1 base URL."""
+    from serving import serve_model
+
+    with serve_model(solver_dir) as base_url:
+        yield base_url
+
+
+@pytest.fixture(scope="session")
+def judge_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model fitted to reply CORRECT or INCORRECT to LLMJudge's prompt (see `fitting.JUDGE_CUE`)."""
+    from fitting import fit_judge
+
+    return fit_judge(tiny_model_dir, tmp_path_factory.mktemp("judge") / "model")
+
+
+@pytest.fixture(scope="session")
+def thinker_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model fitted to close its thinking with `</think>` and then box its answer."""
+    from fitting import fit_thinker
+
+    return fit_thinker(tiny_model_dir, tmp_path_factory.mktemp("thinker") / "model")

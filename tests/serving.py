@@ -265,3 +265,21 @@ def kill_when(
     assert process.wait(timeout=30) == -signal.SIGKILL
     while proxy.in_flight:
         time.sleep(0.01)
+
+
+class RejectingProxy(FaultProxy):
+    """Forwards GETs to the real server but answers every POST with `status` (401 or 403) and a body that
+    quotes the key back, as hosted APIs do ("Incorrect API key provided: sk-..."): a client that shows
+    error bodies as they are leaks the key into its error messages."""
+
+    def __init__(self, upstream: str, status: int = 401) -> None:
+        super().__init__(upstream)
+        self.status = status
+
+    async def _post(
+        self, writer: asyncio.StreamWriter, target: str, headers: dict[str, str], body: bytes
+    ) -> bool:
+        self._fault(headers)
+        key = headers.get("authorization", "").removeprefix("Bearer ")
+        error = {"message": f"Incorrect API key provided: {key}.", "code": "invalid_api_key"}
+        return await self._answer(writer, self.status, json.dumps({"error": error}).encode())

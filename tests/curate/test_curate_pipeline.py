@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +70,15 @@ def test_stats_count_every_step_and_the_report_shows_them(full_run: CurateResult
     assert [s["step"] for s in steps] == ["load", "filter", "predicate", "dedup", "decontaminate"]
     for before, after in itertools.pairwise(steps):
         assert after["in"] == before["kept"]
+    assert steps[0]["in"] == 8523
+    _, dropped = outputs(full_run)
     for step in steps:
-        assert step["in"] == step["kept"] + step["dropped"] == step["in"]
+        assert step["in"] == step["kept"] + step["dropped"]
         assert sum(step["reasons"].values()) == step["dropped"]
+        written = Counter(
+            row["reason"]["code"] for row in dropped.values() if row["reason"]["step"] == step["step"]
+        )
+        assert written == Counter({code: count for code, count in step["reasons"].items() if count})
         assert step["shards"] == 2 and step["seconds"]["shards"] > 0
     assert steps[-1]["kept"] == stats["kept"]
     assert steps[1]["reasons"].keys() <= {"pattern", "too_long"} and steps[1]["dropped"] > 0

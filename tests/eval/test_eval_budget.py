@@ -1,8 +1,9 @@
 """Budget forcing on a real tiny model: "Wait" exactly k times, a hard stop at the cap, on hf and openai.
 
-A random tiny model never writes `</think>`, so these tests declare characters it does write (newline,
-space, common letters) as end-of-thinking markers: every round then ends quickly in an attempt to end
-thinking, which is exactly the mechanism under test.
+A random tiny model never writes `</think>`, so most tests here declare characters it does write
+(newline, space, common letters) as end-of-thinking markers: every round then ends quickly in an attempt
+to end thinking, which is exactly the mechanism under test. One test uses the fitted thinker
+(tests/fitting.py), which writes the real `</think>` marker and then a boxed answer.
 """
 
 from __future__ import annotations
@@ -130,3 +131,26 @@ def test_markers_are_cut_client_side() -> None:
     assert cut_at_markers("abc</think>tail", ("</think>",)) == ("abc", True)
     assert cut_at_markers("a\nb e", ("e", "\n")) == ("a", True)
     assert cut_at_markers("plain", ("</think>",)) == ("plain", False)
+
+
+@pytest.mark.parametrize("waits", [0, 2])
+def test_a_model_that_writes_the_real_marker_is_forced_k_times(thinker_dir: Path, waits: int) -> None:
+    """The fitted thinker ends every round with `</think>` itself (the default marker): each end but the
+    last k is suppressed with "Wait", and the answer after the closed turn is its boxed answer."""
+    from fitting import THINK_QUESTIONS, thinking_step
+    from limkit.grade import grade
+
+    generator = make_generator("hf", str(thinker_dir))
+    forcing = BudgetForcing(max_thinking_tokens=200, num_waits=waits, max_answer_tokens=8)
+    slots = [
+        ForcingSlot(f"q{i}", ({"role": "user", "content": q},), SamplingParams(temperature=0.0, seed=7), 200)
+        for i, (q, _) in enumerate(THINK_QUESTIONS)
+    ]
+    results = asyncio.run(force_budget(generator, ChatRenderer(), slots, forcing))
+    for index, (question, answer) in enumerate(THINK_QUESTIONS):
+        result = results[f"q{index}"]
+        step = thinking_step(question, answer)
+        thinking = "Wait".join([step] * (waits + 1))
+        assert result.text == f"<think>\n{thinking}</think>\n\nFinal Answer: \\boxed{{{answer}}}", result.text
+        assert (result.waits, result.rounds, result.capped) == (waits, waits + 1, False)
+        assert grade(result.text, answer).correct

@@ -1,13 +1,16 @@
 """The LLM judge wiring: a limkit.llm Generator as LLMJudge's `ask`, used only for free-form answers.
 
-No model that runs here can judge maths, so the decision tests script the judge's replies ("CORRECT" /
-"INCORRECT"); the plumbing test runs a real (tiny, random) model as the judge end to end.
+The decision-logic test scripts the judge's replies ("CORRECT" / "INCORRECT"); the end-to-end test runs
+a fitted solver and a fitted judge (tests/fitting.py), so the judge is really called and its verdicts
+are known in advance.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from limkit.eval import (
     EvalConfig,
@@ -18,7 +21,7 @@ from limkit.eval import (
     rescore_run,
     run_eval,
 )
-from limkit.eval._judge import generator_ask, judge_with
+from limkit.eval._judge import generator_ask, judge_with, make_judge
 from limkit.llm import CompletionCache, make_generator
 
 
@@ -86,27 +89,56 @@ def test_judge_decides_only_free_form_answers(tiny_model_dir: Path, tmp_path: Pa
     assert not any(row["correct"] or row["judged"] for row in read_samples(run))
 
 
-def test_a_real_model_as_judge_end_to_end(tiny_model_dir: Path, tmp_path: Path) -> None:
+def test_a_fitted_judge_decides_the_fitted_solvers_free_form_answers(
+    solver_dir: Path, judge_dir: Path, tmp_path: Path
+) -> None:
+    """Real models on both sides: the solver boxes known answers, the judge (hf) reads LLMJudge's prompt.
+
+    The rules cannot match "light scattering by air" to "Rayleigh scattering" nor "green paint" to
+    "chlorophyll" (OT), so each of those samples goes to the judge, which accepts the first (it names
+    the cue, "scattering") and rejects the second; "5" for "4" (NV) is decided by the rules alone.
+    """
+    from fitting import FREE_FORM, JUDGE_CUE, free_form_rows
+
+    path = tmp_path / "freeform.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in free_form_rows()))
+    judge_config = JudgeConfig(backend="hf", model=str(judge_dir), max_tokens=16)
     config = EvalConfig(
         backend="hf",
-        model=str(tiny_model_dir),
-        tasks=(str(_free_form_task(tmp_path)),),
+        model=str(solver_dir),
+        tasks=(str(path),),
         fields=(("answer_type", "type"),),
-        sampling=SamplingOverrides(n=2, temperature=1.0, max_tokens=10),
-        judge=JudgeConfig(backend="hf", model=str(tiny_model_dir), max_tokens=4),
+        sampling=SamplingOverrides(n=2, temperature=0.7, max_tokens=24),
+        judge=judge_config,
     )
-    results = run_eval(
-        config,
-        tmp_path / "run",
-        RuntimeOptions(cache_path=str(tmp_path / "c.sqlite")),
-        log=lambda message: None,
-    )
+    runtime = RuntimeOptions(cache_path=str(tmp_path / "c.sqlite"))
+    real = make_judge(judge_config, runtime)
+    calls: list[tuple[str, str, bool | None]] = []
+
+    def counted(pairs: list[tuple[str, str]]) -> list[bool | None]:
+        decisions = real(pairs)
+        calls.extend((*pair, decision) for pair, decision in zip(pairs, decisions, strict=True))
+        return decisions
+
+    results = run_eval(config, tmp_path / "run", runtime, judge=counted, log=lambda message: None)
     assert results["protocol"]["config"]["judge"] == {
         "backend": "hf",
-        "model": str(tiny_model_dir),
-        "max_tokens": 4,
+        "model": str(judge_dir),
+        "max_tokens": 16,
     }
-    rows = read_samples(tmp_path / "run")
-    assert len(rows) == 4
-    for row in rows:  # a random model's replies are mostly unclear: then the grader's verdict stands
-        assert row["comparator"] == "judge" if row["judged"] else row["comparator"] != "judge"
+    replies = {key: reply for key, _, _, reply in FREE_FORM}
+    expected = {(gold, replies[key], JUDGE_CUE in replies[key]) for key, _, gold, _ in FREE_FORM[:2]}
+    assert len(calls) == 4 and set(calls) == expected  # two samples of each OT problem, none of "sum"
+    rows = {(row["id"], row["sample"]): row for row in read_samples(tmp_path / "run")}
+    assert len(rows) == 6
+    for sample in (0, 1):
+        sky, grass, total = rows[("sky", sample)], rows[("grass", sample)], rows[("sum", sample)]
+        assert (sky["extracted"], sky["judged"], sky["correct"], sky["comparator"]) == (
+            "light scattering by air",
+            True,
+            True,
+            "judge",
+        )
+        assert (grass["judged"], grass["correct"], grass["status"]) == (True, False, "incorrect")
+        assert (total["extracted"], total["judged"], total["correct"]) == ("5", False, False)
+    assert results["metrics"]["freeform"]["avg"] == pytest.approx(1 / 3)

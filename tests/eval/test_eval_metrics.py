@@ -99,15 +99,33 @@ def test_maj_votes_on_normalised_answers() -> None:
     assert task_metrics(rows)["maj_at_k"]["3"]["value"] == 1.0
 
 
-def test_bootstrap_is_repeatable() -> None:
+def test_bootstrap_is_repeatable_and_matches_the_normal_interval() -> None:
     values = [0.0, 1.0, 1.0, 0.5, 0.25]
     assert bootstrap_interval(values) == bootstrap_interval(values)
     low, high = bootstrap_interval([1.0] * 4)
     assert low == high == 1.0
+    # 200 problems, half solved: the percentile interval of the mean is close to the normal one,
+    # 0.5 +- 1.96 * sqrt(0.25 / 200) = 0.5 +- 0.069, far inside the data's range (0, 1).
+    half = [1.0, 0.0] * 100
+    margin = 1.96 * math.sqrt(0.5 * 0.5 / len(half))
+    low, high = bootstrap_interval(half)
+    assert low == pytest.approx(0.5 - margin, abs=0.012) and high == pytest.approx(0.5 + margin, abs=0.012)
+
+
+def _libra(capability: float, safety: float) -> float:
+    """Libra-Leaderboard's overall score, written out from the paper note (realign_olympic_libra.md C.1):
+    one minus the distance from (c, s) to the utopia point (1, 1), divided by the largest distance sqrt(2)."""
+    return 1 - math.hypot(1 - capability, 1 - safety) / math.sqrt(2)
 
 
 def test_balanced_score_matches_libra() -> None:
-    assert balanced_score([0.5, 0.5]) == pytest.approx(0.5)
-    assert balanced_score([0.9, 0.1]) == pytest.approx(0.36, abs=1e-3)
+    assert balanced_score([0.9, 0.1]) == pytest.approx(_libra(0.9, 0.1))  # 1 - sqrt(0.41) = 0.3597
+    # the worked values of the note (C.1): (0.7, 0.7) 0.700, (0.9, 0.5) 0.639, (1, 0) 0.293, (0.5, 0.5) 0.5
+    for pair, worked in (((0.7, 0.7), 0.700), ((0.9, 0.5), 0.639), ((1.0, 0.0), 0.293), ((0.5, 0.5), 0.5)):
+        assert balanced_score(list(pair)) == pytest.approx(_libra(*pair)) == pytest.approx(worked, abs=5e-4)
     assert balanced_score([1.0, 1.0, 1.0]) == 1.0
+    # the n-dimensional form (limkit's extension, note C.1): 1 - ||1 - x|| / sqrt(n)
+    scores = [0.2, 0.6, 0.9]
+    expected = 1 - math.sqrt(sum((1 - x) ** 2 for x in scores)) / math.sqrt(len(scores))
+    assert balanced_score(scores) == pytest.approx(expected)
     assert balanced_score([0.9, 0.1]) < sum([0.9, 0.1]) / 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,8 @@ def test_leaderboard_ranks_by_balanced_score() -> None:
     ]
     rows = leaderboard(runs, ["a", "b"])
     assert [row["run"].split(" ")[0] for row in rows] == ["best", "even", "spiky"]
-    assert rows[1]["balanced"] == pytest.approx(0.5) and rows[2]["balanced"] == pytest.approx(0.36, abs=1e-3)
+    spiky = 1 - math.sqrt(((1 - 0.9) ** 2 + (1 - 0.1) ** 2) / 2)  # Libra's formula (paper note C.1)
+    assert rows[1]["balanced"] == pytest.approx(0.5) and rows[2]["balanced"] == pytest.approx(spiky)
     assert rows[1]["mean"] == rows[2]["mean"] == pytest.approx(0.5)
 
 
@@ -141,8 +143,53 @@ def test_report_dimensions_and_bad_runs(two_runs: list[Path], tmp_path: Path, ru
     assert not (tmp_path / "none.html").exists()
 
 
-def test_write_report_is_atomic_and_single_run(two_runs: list[Path], tmp_path: Path) -> None:
+class _FailsAfterFirstChunk:
+    """A file handle that writes its first chunk and then fails, as a full disk would."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+
+    def write(self, text: str) -> int:
+        self._handle.write(text[:64])
+        self._handle.flush()
+        raise OSError(28, "No space left on device")
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._handle, name)
+
+    def __enter__(self) -> _FailsAfterFirstChunk:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._handle.close()
+
+
+def test_write_report_is_atomic_and_single_run(
+    two_runs: list[Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = write_report(two_runs[1:], tmp_path / "single.html")
     text = path.read_text()
     assert "token-budget sweep" in text and text.count("<img") == 2
     assert not list(tmp_path.glob(".single.html.*"))
+
+    # A write that fails midway, however the file is opened: the finished page survives byte for byte.
+    import builtins
+    import io
+    import os
+
+    def failing(opener: Any) -> Any:
+        def open_(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+            handle = opener(file, mode, *args, **kwargs)
+            writing = any(flag in mode for flag in "wax+")
+            return _FailsAfterFirstChunk(handle) if writing else handle
+
+        return open_
+
+    before = path.read_bytes()
+    for module, name in ((builtins, "open"), (io, "open"), (os, "fdopen")):
+        monkeypatch.setattr(module, name, failing(getattr(module, name)))
+    with pytest.raises(OSError, match="No space left"):
+        write_report(two_runs[:1], path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["single.html"], "no temporary file is left"

@@ -1,5 +1,8 @@
 """`limkit eval` end to end on a real tiny model: run files, resume, refusal to mix, corruption, rescoring,
-kill-and-resume in a real subprocess, the openai backend against `transformers serve`, and a budget sweep."""
+kill-and-resume in a real subprocess, the openai backend against `transformers serve`, and a budget sweep.
+
+The base run uses the fitted solver (tests/fitting.py): it is right on a known subset of the real
+MATH-500 and AMC23 items and wrong on the rest, so its metrics are known before the run."""
 
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from fitting import SOLVER_PLAN
 from limkit.errors import LimkitError
 from limkit.eval import (
     BudgetForcing,
@@ -38,6 +42,10 @@ def _snapshot(run_dir: Path) -> dict[str, bytes]:
     return {path.name: path.read_bytes() for path in sorted(run_dir.iterdir()) if path.is_file()}
 
 
+BASE_TASKS = ",".join(SOLVER_PLAN)
+MAX_TOKENS = 40  # the solver's longest answer is 24 tokens
+
+
 def _eval_args(model: Path, data: Path, out: Path, cache: Path, *extra: str) -> list[str]:
     return [
         "eval",
@@ -46,7 +54,7 @@ def _eval_args(model: Path, data: Path, out: Path, cache: Path, *extra: str) -> 
         "--model",
         str(model),
         "--tasks",
-        "math500,amc23,gpqa_diamond",
+        BASE_TASKS,
         "--data-dir",
         str(data),
         "--limit",
@@ -56,7 +64,7 @@ def _eval_args(model: Path, data: Path, out: Path, cache: Path, *extra: str) -> 
         "--temperature",
         "0.7",
         "--max-tokens",
-        "12",
+        str(MAX_TOKENS),
         "--out",
         str(out),
         "--cache",
@@ -66,13 +74,13 @@ def _eval_args(model: Path, data: Path, out: Path, cache: Path, *extra: str) -> 
 
 
 @pytest.fixture(scope="module")
-def base_run(tiny_model_dir: Path, benchmarks_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A completed run made through the CLI entry point (kept read-only; tests copy it to change it)."""
+def base_run(solver_dir: Path, benchmarks_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A completed run of the solver made through the CLI entry point (read-only; tests copy it)."""
     from limkit.cli import main
 
     root = tmp_path_factory.mktemp("base-run")
     argv = sys.argv
-    sys.argv = ["limkit", *_eval_args(tiny_model_dir, benchmarks_dir, root / "run", root / "cache.sqlite")]
+    sys.argv = ["limkit", *_eval_args(solver_dir, benchmarks_dir, root / "run", root / "cache.sqlite")]
     try:
         main()
     except SystemExit as exit_:
@@ -88,13 +96,28 @@ def _copy(run: Path, tmp_path: Path) -> Path:
     return target
 
 
-def test_run_files_hold_config_versions_metrics_and_rows(base_run: Path) -> None:
+def _implied_metrics(flags: tuple[bool, ...], n: int) -> dict[str, Any]:
+    """What a solver that is always right on some problems and always wrong on the others must score."""
+    share = sum(flags) / len(flags)
+    return {"avg": share, "pass_at_k": dict.fromkeys(map(str, range(1, n + 1)), share), "maj": share}
+
+
+def test_run_files_hold_config_versions_metrics_and_rows(base_run: Path, solver_items: list[Any]) -> None:
     rows = _rows(base_run)
-    assert len(rows) == 3 * 3 * 2
+    assert len(rows) == 2 * 3 * 2
     assert all(set(row) >= ROW_FIELDS for row in rows)
-    assert {row["task"] for row in rows} == {"math500", "amc23", "gpqa_diamond"}
+    assert {row["task"] for row in rows} == set(SOLVER_PLAN)
     assert {(row["sample"]) for row in rows} == {0, 1}
-    assert all(row["prompt"][-1]["role"] == "user" and row["completion_tokens"] <= 12 for row in rows)
+    assert all(row["prompt"][-1]["role"] == "user" for row in rows)
+    assert all(row["completion_tokens"] <= MAX_TOKENS for row in rows)
+    # every sample is graded against the gold answer column: right exactly where the solver was fitted right
+    fitted = {(item.task, item.id): item for item in solver_items}
+    for row in rows:
+        item = fitted[(row["task"], row["id"])]
+        assert row["completion"] == item.answer and row["gold"] == item.gold, row
+        assert (row["correct"], row["status"]) == (
+            (True, "correct") if item.right else (False, "incorrect")
+        ), row
     results = json.loads((base_run / "results.json").read_text())
     assert results["status"] == "complete"
     config = results["protocol"]["config"]
@@ -102,25 +125,29 @@ def test_run_files_hold_config_versions_metrics_and_rows(base_run: Path) -> None
     assert results["protocol"]["tasks"]["amc23"]["params"]["temperature"] == 0.7
     assert results["protocol"]["tasks"]["math500"]["revision"] is None  # read with --data-dir, not the hub
     assert {"python", "limkit", "transformers", "torch", "math-verify"} <= set(results["versions"])
-    for task in ("math500", "amc23", "gpqa_diamond"):
+    for task, flags in SOLVER_PLAN.items():
         metrics = results["metrics"][task]
         task_rows = [row for row in rows if row["task"] == task]
+        implied = _implied_metrics(flags, 2)
         assert metrics["problems"] == 3 and metrics["n"] == 2
-        assert metrics["avg"] == pytest.approx(sum(row["correct"] for row in task_rows) / 6)
-        assert set(metrics["pass_at_k"]) == {"1", "2"} and set(metrics["maj_at_k"]) == {"1", "2"}
+        assert metrics["avg"] == pytest.approx(implied["avg"])
+        assert {k: v["value"] for k, v in metrics["pass_at_k"].items()} == pytest.approx(implied["pass_at_k"])
+        assert {k: v["value"] for k, v in metrics["maj_at_k"].items()} == pytest.approx(
+            dict.fromkeys(("1", "2"), implied["maj"])
+        )
         for share in ("no_answer", "timeout", "over_limit", "unparseable_gold", "truncated"):
             assert share in metrics["shares"]
         truncated = sum(row["finish_reason"] == "length" for row in task_rows)
         assert metrics["shares"]["truncated"]["count"] == truncated
-    assert results["sessions"][0]["generated"] + results["sessions"][0]["cached"] == 18
+    assert results["sessions"][0]["generated"] + results["sessions"][0]["cached"] == 12
 
 
 def test_completed_run_generates_nothing_and_says_so(
-    base_run: Path, tiny_model_dir: Path, benchmarks_dir: Path, tmp_path: Path, run_cli: Any
+    base_run: Path, solver_dir: Path, benchmarks_dir: Path, tmp_path: Path, run_cli: Any
 ) -> None:
     run = _copy(base_run, tmp_path)
     before = _snapshot(run)
-    result = run_cli(*_eval_args(tiny_model_dir, benchmarks_dir, run, tmp_path / "empty-cache.sqlite"))
+    result = run_cli(*_eval_args(solver_dir, benchmarks_dir, run, tmp_path / "empty-cache.sqlite"))
     assert result.code == 0
     assert "nothing to generate" in result.err
     assert _snapshot(run) == before
@@ -134,23 +161,23 @@ def test_completed_run_generates_nothing_and_says_so(
 
 
 def test_a_different_config_is_refused_naming_the_setting(
-    base_run: Path, tiny_model_dir: Path, benchmarks_dir: Path, tmp_path: Path, run_cli: Any
+    base_run: Path, solver_dir: Path, benchmarks_dir: Path, tmp_path: Path, run_cli: Any
 ) -> None:
     run = _copy(base_run, tmp_path)
     before = _snapshot(run)
-    args = _eval_args(tiny_model_dir, benchmarks_dir, run, tmp_path / "c.sqlite")
+    args = _eval_args(solver_dir, benchmarks_dir, run, tmp_path / "c.sqlite")
     args[args.index("--n") + 1] = "3"
     result = run_cli(*args)
     assert result.code == 1
     assert "sampling.n: 2 in the run dir, 3 now" in result.err
     assert "results.json" in result.err
-    result = run_cli(*_eval_args(tiny_model_dir, benchmarks_dir, run, tmp_path / "c.sqlite", "--seed", "5"))
+    result = run_cli(*_eval_args(solver_dir, benchmarks_dir, run, tmp_path / "c.sqlite", "--seed", "5"))
     assert result.code == 1 and "sampling.seed" in result.err
     assert _snapshot(run) == before
 
 
 def test_a_corrupt_samples_file_is_refused_and_kept(
-    base_run: Path, tiny_model_dir: Path, benchmarks_dir: Path, tmp_path: Path, run_cli: Any
+    base_run: Path, solver_dir: Path, benchmarks_dir: Path, tmp_path: Path, run_cli: Any
 ) -> None:
     run = _copy(base_run, tmp_path)
     lines = (run / "samples.jsonl").read_text().split("\n")
@@ -158,7 +185,7 @@ def test_a_corrupt_samples_file_is_refused_and_kept(
     (run / "samples.jsonl").write_text("\n".join(lines))
     before = _snapshot(run)
     for args in (
-        _eval_args(tiny_model_dir, benchmarks_dir, run, tmp_path / "c.sqlite"),
+        _eval_args(solver_dir, benchmarks_dir, run, tmp_path / "c.sqlite"),
         ["eval", "rescore", str(run)],
     ):
         result = run_cli(*args)
@@ -195,6 +222,7 @@ def test_rescore_is_stable_and_repairs_grades(base_run: Path, tmp_path: Path, ru
 def test_kill_and_resume_does_nothing_twice(
     tiny_model_dir: Path, benchmarks_dir: Path, tmp_path: Path
 ) -> None:
+    """SIGKILL mid-run, then the torn last line a kill mid-write leaves: ignored, repaired, never a sample."""
     run, cache = tmp_path / "run", tmp_path / "cache.sqlite"
     args = _eval_args(tiny_model_dir, benchmarks_dir, run, cache, "--batch-size", "1")
     args[args.index("--limit") + 1] = "12"
@@ -212,15 +240,19 @@ def test_kill_and_resume_does_nothing_twice(
     assert process.poll() is None, "the run finished before it could be killed; make it longer"
     process.send_signal(signal.SIGKILL)
     process.wait()
+    complete = samples.read_bytes()[: samples.read_bytes().rfind(b"\n") + 1]
+    last = complete.rstrip(b"\n").rsplit(b"\n", 1)[-1]
+    samples.write_bytes(complete + last[: len(last) // 2])  # a row cut off mid-write
     graded_before = len(read_samples(run))
+    assert graded_before == complete.count(b"\n"), "the torn line was read as a sample"
     cached_before = sqlite3.connect(cache).execute("SELECT COUNT(*) FROM completions").fetchone()[0]
-    total = 12 * 3 * 2
+    total = 12 * 2 * 2
     assert 0 < graded_before < total and graded_before <= cached_before < total
 
     config = EvalConfig(
         backend="hf",
         model=str(tiny_model_dir),
-        tasks=("math500", "amc23", "gpqa_diamond"),
+        tasks=tuple(SOLVER_PLAN),
         data_dir=str(benchmarks_dir),
         limit=12,
         sampling=SamplingOverrides(n=2, temperature=0.7, max_tokens=24),
@@ -233,6 +265,27 @@ def test_kill_and_resume_does_nothing_twice(
     assert len(rows) == total
     assert len({(r["task"], r["id"], r["sample"]) for r in rows}) == total
     assert sqlite3.connect(cache).execute("SELECT COUNT(*) FROM completions").fetchone()[0] == total
+    lines = samples.read_bytes().split(b"\n")
+    assert lines[-1] == b"" and len(lines) == total + 1 and samples.read_bytes().startswith(complete)
+    assert [json.loads(line) for line in lines[:-1]] == rows  # the torn text is gone, not merged
+
+
+def test_the_served_solver_scores_as_in_process(
+    base_run: Path, solver_dir: Path, solver_server: str, benchmarks_dir: Path, tmp_path: Path, run_cli: Any
+) -> None:
+    """The openai path against `transformers serve` grades the same answers the same way as hf."""
+    args = _eval_args(solver_dir, benchmarks_dir, tmp_path / "run", tmp_path / "c.sqlite")
+    args[args.index("hf")] = "openai"
+    result = run_cli(*args, "--base-url", solver_server, "--concurrency", "4")
+    assert result.code == 0, result.err
+
+    def answers(run: Path) -> dict[tuple[str, str, int], tuple[str, bool]]:
+        return {(r["task"], r["id"], r["sample"]): (r["completion"], r["correct"]) for r in _rows(run)}
+
+    assert answers(tmp_path / "run") == answers(base_run)
+    metrics = json.loads((tmp_path / "run" / "results.json").read_text())["metrics"]
+    for task, flags in SOLVER_PLAN.items():
+        assert metrics[task]["avg"] == pytest.approx(sum(flags) / len(flags))
 
 
 def test_openai_backend_against_transformers_serve(

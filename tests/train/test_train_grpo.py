@@ -81,9 +81,9 @@ def test_rollouts_survive_sigkill_and_a_resumed_run_does_nothing_twice(
     overrides = _overrides(
         boxed_model_dir, data, out, save_strategy="steps", save_steps=2, num_train_epochs=3
     )
-    killer = Path(__file__).with_name("grpo_killer.py")
+    killer = Path(__file__).with_name("recipe_killer.py")
     done = subprocess.run(
-        [PYTHON, str(killer), str(RECIPES / "limr_rl.yaml"), "5", *overrides],
+        [PYTHON, str(killer), "grpo", str(RECIPES / "limr_rl.yaml"), "5", *overrides],
         capture_output=True,
         text=True,
         env=subprocess_env(),
@@ -109,3 +109,40 @@ def test_rollouts_survive_sigkill_and_a_resumed_run_does_nothing_twice(
             assert counts[(row["id"], epoch)] in (GENERATIONS, 2 * GENERATIONS)
     losses = [row["step"] for row in read_jsonl(out / "loss.jsonl") if "loss" in row]
     assert losses == list(range(1, 10))
+
+
+def test_grpo_on_two_ranks_through_accelerate_logs_every_rollout_once(
+    tmp_path: Path, boxed_model_dir: Path
+) -> None:
+    """A real 2-process GRPO run (gloo on CPU, see test_train_accelerate.py for the flags): each rank
+    generates and scores its share of every group, and the main process alone writes them all."""
+    import socket
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    samples = 4
+    data = write_jsonl(tmp_path / "pool.jsonl", arithmetic_rows(samples))
+    out = tmp_path / "out"
+    overrides = _overrides(
+        boxed_model_dir, data, out, num_train_epochs=1, per_device_train_batch_size=GENERATIONS
+    )
+    accelerate = Path(sys.executable).with_name("accelerate")
+    command = [
+        str(accelerate),
+        "launch",
+        *("--multi_gpu", "--num_processes", "2", "--num_machines", "1"),
+        *("--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", str(port)),
+        *("-m", "limkit", "train", "grpo", str(RECIPES / "limr_rl.yaml"), *overrides),
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, env=subprocess_env(), timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    info = json.loads((out / "limkit_run.json").read_text(encoding="utf-8"))
+    assert info["world_size"] == 2 and info["global_step"] == 2  # 2 ranks x 4 completions = 2 prompts a step
+    rows = read_jsonl(out / "rollouts.jsonl")
+    assert len(rows) == samples * GENERATIONS
+    assert _counts(rows) == {(row["id"], 0): GENERATIONS for row in arithmetic_rows(samples)}
+    keys = Counter((row["sample_id"], row["step"], row["rollout"]) for row in rows)
+    assert max(keys.values()) == 1
+    assert {row["reward"] for row in rows} <= {1.0, -0.5, -1.0}

@@ -235,7 +235,8 @@ class OpenAIGenerator(Generator):
                     self.pool.succeeded(server)
                     return _parse(item, path, response, shown)
                 if response.status_code < 500 and response.status_code not in _RETRYABLE_4XX:
-                    raise LimkitError(f"{shown} answered {response.status_code}: {response.text[:300]}")
+                    reply = _redacted(response.text, os.environ.get(self.api_key_env))
+                    raise LimkitError(f"{shown} answered {response.status_code}: {reply[:300]}")
                 problem, rested = f"HTTP {response.status_code}", response.status_code >= 500
                 retry_after = _retry_after(response)
             finally:
@@ -246,6 +247,11 @@ class OpenAIGenerator(Generator):
                 elsewhere = rested and bool(self.pool.healthy())
                 await asyncio.sleep(0 if elsewhere else self.retry.delay(attempt, retry_after))
         raise LimkitError(f"{shown}: gave up after {self.retry.max_retries + 1} attempts (last: {problem})")
+
+
+def _redacted(text: str, key: str | None) -> str:
+    """A server's error body with the API key blanked out: 401/403 bodies often quote the key back."""
+    return text.replace(key, "<redacted>") if key else text
 
 
 def _retry_after(response: httpx.Response) -> float | None:

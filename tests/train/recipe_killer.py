@@ -1,7 +1,8 @@
-"""Runs a GRPO recipe and kills its own process with SIGKILL once `global_step` reaches a given step.
+"""Runs a training recipe and SIGKILLs its own process once `global_step` reaches a given step.
 
-Used by the crash test: `python grpo_killer.py CONFIG STEP [key=value ...]`. The kill comes from inside
-the training loop, after the step's rewards were logged, so the test knows how far the run got.
+Used by the kill-and-resume tests of SFT, DPO and GRPO:
+`python recipe_killer.py KIND CONFIG STEP [key=value ...]`. The kill comes from inside the training loop,
+at the end of that step, so the test knows how far the run got.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ def main() -> None:
 
     from limkit.train import load_config, run_recipe
 
-    config_path, kill_at, *overrides = sys.argv[1:]
+    kind, config_path, kill_at, *overrides = sys.argv[1:]
     torch.set_num_threads(1)
 
     class KillAt(TrainerCallback):  # type: ignore[misc]
@@ -26,7 +27,7 @@ def main() -> None:
             if state.global_step == int(kill_at):
                 os.kill(os.getpid(), signal.SIGKILL)
 
-    run_recipe(load_config("grpo", config_path, overrides), callbacks=[KillAt()])
+    run_recipe(load_config(kind, config_path, overrides), callbacks=[KillAt()])
 
 
 if __name__ == "__main__":
