@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,15 @@ def test_embedding_finds_a_paraphrase_that_bm25_misses(
     query = "Daily stroll of nine km, with a café visit; pace changes alter total duration"
     assert dense_only.search(query, k=1)[0].doc_id == aya.doc_id
     assert aya.doc_id not in [hit.doc_id for hit in bm25_only.search(query, k=3)]
+    # The hybrid list is the reciprocal-rank fusion of both rankers' lists, not either list alone.
+    from limkit.retrieve._fusion import candidate_depth, reciprocal_rank_fusion
+
+    lists = [ranker.rank_many([query], candidate_depth(5))[0] for ranker in hybrid_index.rankers]
+    fused = [hybrid_index.chunks[position].chunk_id for position, _ in reciprocal_rank_fusion(lists, 5)]
+    hybrid = [hit.chunk_id for hit in hybrid_index.search(query, k=5)]
+    assert hybrid == fused
+    assert hybrid != [hit.chunk_id for hit in bm25_only.search(query, k=5)]
+    assert hybrid != [hit.chunk_id for hit in dense_only.search(query, k=5)]
 
 
 def test_hybrid_and_embedding_indexes_reload_with_identical_results(
@@ -127,7 +137,7 @@ def test_plain_strings_index_with_positional_ids() -> None:
     assert [hit.doc_id for hit in index.search("cat", k=5)] == ["2", "0"]  # the shorter document first
 
 
-def test_reciprocal_rank_fusion_sums_reciprocal_ranks_and_breaks_ties_by_best_rank() -> None:
+def test_reciprocal_rank_fusion_sums_reciprocal_ranks_and_breaks_ties_by_position() -> None:
     from limkit.retrieve._fusion import reciprocal_rank_fusion
 
     lexical = [(0, 9.0), (1, 8.0), (2, 7.0)]
@@ -135,3 +145,40 @@ def test_reciprocal_rank_fusion_sums_reciprocal_ranks_and_breaks_ties_by_best_ra
     fused = reciprocal_rank_fusion([lexical, dense], k=4)
     assert [position for position, _ in fused] == [0, 2, 1, 3]
     assert fused[0][1] == pytest.approx(1 / 61 + 1 / 63) and fused[2][1] == pytest.approx(1 / 62)
+
+
+def test_bm25_scores_follow_the_documented_formula_with_the_given_parameters(tmp_path: Path) -> None:
+    texts = ["apple apple banana", "banana cherry", "cherry cherry cherry date", "date"]
+    k1, b = 0.9, 0.3
+    index = build_index(texts, "bm25", k1=k1, b=b)
+    lengths = [len(text.split()) for text in texts]
+    average = sum(lengths) / len(lengths)
+
+    def expected(doc: int, term: str) -> float:
+        tf = texts[doc].split().count(term)
+        df = sum(term in text.split() for text in texts)
+        idf = math.log(1 + (len(texts) - df + 0.5) / (df + 0.5))
+        return idf * tf / (tf + k1 * (1 - b + b * lengths[doc] / average))
+
+    hits = index.search("cherry apple", k=4)
+    for hit in hits:
+        doc = int(hit.doc_id)
+        assert hit.score == pytest.approx(expected(doc, "cherry") + expected(doc, "apple"), rel=1e-5)
+    assert [hit.doc_id for hit in hits] == ["0", "2", "1"]  # "date" shares no term and is left out
+    index.save(tmp_path / "idx")
+    reloaded = load_index(tmp_path / "idx")
+    assert (reloaded.info["bm25"]["k1"], reloaded.info["bm25"]["b"]) == (k1, b)
+    assert reloaded.search("cherry apple", k=4) == hits
+    reloaded.save(tmp_path / "again")  # a reloaded index keeps its parameters when saved again
+    assert load_index(tmp_path / "again").info["bm25"]["k1"] == k1
+
+
+def test_equal_scores_come_out_in_corpus_order() -> None:
+    index = build_index(["same words here", "other text", "same words here", "same words here"], "bm25")
+    hits = index.search("same words", k=3)
+    assert [hit.doc_id for hit in hits] == ["0", "2", "3"] and len({hit.score for hit in hits}) == 1
+
+
+def test_bm25_never_pads_with_chunks_that_share_no_term(bm25_index: Index) -> None:
+    hits = bm25_index.search("Aya", k=10)
+    assert 1 <= len(hits) < 10 and all("aya" in hit.text.casefold() for hit in hits)

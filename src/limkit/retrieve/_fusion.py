@@ -3,7 +3,7 @@
 Each ranker contributes its best `depth` chunks; a chunk's fused score is the sum over rankers of
 1 / (RRF_K + rank), rank counting from 1, and a chunk a ranker did not return adds nothing. Fusing
 ranks rather than scores needs no calibration between BM25 scores (unbounded) and cosines ([-1, 1]).
-Equal fused scores are ordered by the chunk's best single rank, then by its position in the index.
+Equal fused scores are ordered by the chunk's position in the index.
 """
 
 from __future__ import annotations
@@ -22,10 +22,8 @@ def candidate_depth(k: int) -> int:
 
 def reciprocal_rank_fusion(rankings: Sequence[Ranking], k: int, rrf_k: int = RRF_K) -> Ranking:
     fused: dict[int, float] = {}
-    best_rank: dict[int, int] = {}
     for ranking in rankings:
         for rank, (position, _) in enumerate(ranking, start=1):
             fused[position] = fused.get(position, 0.0) + 1.0 / (rrf_k + rank)
-            best_rank[position] = min(best_rank.get(position, rank), rank)
-    order = sorted(fused, key=lambda position: (-fused[position], best_rank[position], position))
+    order = sorted(fused, key=lambda position: (-fused[position], position))
     return [(position, fused[position]) for position in order[:k]]
