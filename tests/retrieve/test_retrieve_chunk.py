@@ -64,6 +64,8 @@ def test_offsets_skip_surrounding_whitespace_and_blank_documents_have_no_chunks(
     [chunk] = chunk_document(document)
     assert (chunk.start, chunk.end, chunk.text) == (5, 16, "hello world")
     assert chunk_document(Document("e", " \n\t ", "e.txt")) == []
+    [short] = chunk_document(Document("s", "  hi there \n", "s.txt"))  # one short paragraph
+    assert (short.start, short.end, short.text) == (2, 10, "hi there")
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from typing import Any
 
 from limkit.errors import LimkitError
 from limkit.progress import progress_bar
-from limkit.retrieve._rank import TOKENIZER, Ranking, tokenize, top_k
+from limkit.retrieve._rank import TOKENIZER, Ranking, Ticker, tokenize, top_k
 
 FOLDER = "bm25"
 
@@ -36,9 +36,10 @@ class Bm25Ranker:
         vocabulary: dict[str, int] = {}
         token_ids = []
         with progress_bar(len(texts), "BM25: tokenizing") as advance:
+            ticker = Ticker(advance, len(texts))
             for text in texts:
                 token_ids.append([vocabulary.setdefault(token, len(vocabulary)) for token in tokenize(text)])
-                advance(1)
+                ticker.tick()
         with progress_bar(1, "BM25: term weights") as advance:
             retriever = bm25s.BM25(k1=k1, b=b, method="lucene")
             retriever.index((token_ids, vocabulary), show_progress=False)

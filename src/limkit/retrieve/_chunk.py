@@ -112,10 +112,25 @@ def _word_spans(blocks: list[_Block], rule: ChunkRule) -> Iterator[tuple[int, in
         yield pending[0].first, pending[-1].stop
 
 
+def _is_one_block(text: str, markdown: bool) -> bool:
+    return BLANK_LINE.search(text) is None and not (markdown and HEADING_LINE.search(text))
+
+
+def _whole(document: Document) -> list[Chunk]:
+    """The common case, a short single paragraph, without per-word work (same result as the general path)."""
+    text = document.text
+    start, end = len(text) - len(text.lstrip()), len(text.rstrip())
+    if start >= end:
+        return []
+    return [Chunk(f"{document.doc_id}#0", document.doc_id, document.source, text[start:end], start, end)]
+
+
 def chunk_document(document: Document, rule: ChunkRule | None = None) -> list[Chunk]:
     """The chunks of one document under `rule` (default `ChunkRule()`); none for a blank document."""
     rule = rule or ChunkRule()
     text = document.text
+    if _is_one_block(text, document.markdown) and len(text.split()) <= rule.max_words:
+        return _whole(document)
     words = list(WORD.finditer(text))
     chunks = []
     for number, (first, stop) in enumerate(_word_spans(_blocks(text, words, document.markdown), rule)):

@@ -1,9 +1,9 @@
 """Embedding ranking: sentence-transformers vectors, exact cosine similarity with numpy.
 
-Vectors are L2-normalised at encode time, so cosine is one matrix product. Exact search over a 100k x 384
-float32 matrix is a few milliseconds a query (see `benchmarks/bench_retrieve.py`), below the time to
-encode the query itself, so an approximate index (faiss) would add a dependency without paying at the
-sizes a CPU can embed.
+Vectors are L2-normalised at encode time, so cosine is one matrix-vector product. Exact search costs about
+as much as encoding the query itself at the sizes a CPU can embed (`benchmarks/bench_retrieve.py` prints
+its latency; embedding 100k chunks already takes the better part of an hour on CPU), so an approximate
+index (faiss) would add a dependency without paying.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from limkit.retrieve._chunk import Chunk, ChunkRule, chunk_document
 from limkit.retrieve._corpus import Document
 from limkit.retrieve._dense import PACKAGED_MODEL, DenseRanker
 from limkit.retrieve._fusion import RRF_K, candidate_depth, reciprocal_rank_fusion
-from limkit.retrieve._rank import Ranker, Ranking
+from limkit.retrieve._rank import Ranker, Ranking, Ticker
 from limkit.retrieve._store import read_manifest, write_index_dir
 
 KINDS = ("bm25", "embedding", "hybrid")
@@ -107,9 +107,10 @@ def _as_documents(documents: Iterable[Document | str]) -> list[Document]:
 def _chunk_all(documents: list[Document], rule: ChunkRule) -> list[Chunk]:
     chunks: list[Chunk] = []
     with progress_bar(len(documents), "chunking") as advance:
+        ticker = Ticker(advance, len(documents))
         for document in documents:
             chunks.extend(chunk_document(document, rule))
-            advance(1)
+            ticker.tick()
     return chunks
 
 

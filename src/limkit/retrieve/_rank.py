@@ -18,6 +18,20 @@ Ranking = list[tuple[int, float]]
 Progress = Callable[[int], None]
 
 
+class Ticker:
+    """Forwards item counts to a progress bar every `step` items: an update costs more than a short item."""
+
+    def __init__(self, advance: Progress, total: int, step: int = 1024) -> None:
+        self.advance, self.total, self.step = advance, total, step
+        self.done = self.shown = 0
+
+    def tick(self) -> None:
+        self.done += 1
+        if self.done - self.shown >= self.step or self.done == self.total:
+            self.advance(self.done - self.shown)
+            self.shown = self.done
+
+
 def tokenize(text: str) -> list[str]:
     """Case-folded runs of word characters (letters, digits, underscore); no stemming, no stopwords.
 
