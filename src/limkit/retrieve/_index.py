@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -90,9 +89,6 @@ class Index:
             return {ranker.kind: ranker.save(staging) for ranker in self.rankers}
 
         write_index_dir(Path(path), {"kind": self.kind, **self.info}, write_files)
-
-    def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self.info}
 
 
 def _as_documents(documents: Iterable[Document | str]) -> list[Document]:
@@ -191,7 +187,3 @@ def load_index(path: str | Path, *, verify: bool = True) -> Index:
             rankers.append(DenseRanker.load(path, section, chunk_count))
     skip = {"format", "format_version", "files", "kind"}
     return Index(kind, chunks, rankers, {key: value for key, value in manifest.items() if key not in skip})
-
-
-def hits_json(hits: Sequence[Hit]) -> str:
-    return json.dumps([hit.as_dict() for hit in hits], ensure_ascii=False)
