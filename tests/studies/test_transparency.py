@@ -162,3 +162,12 @@ def test_score_command_errors_and_writes_nothing(tmp_path: Path, run_cli: Any) -
     assert not out.exists()
     result = run_cli("transparency", "score", "--out", str(out))
     assert result.code == 1 and "--published" in result.err
+
+
+def test_rubric_command_lists_every_item(run_cli: Any) -> None:
+    result = run_cli("transparency", "rubric")
+    assert result.code == 0, result.err
+    listed = re.findall(r"^  ([DMEO]\d)  (\d) ", result.out, flags=re.MULTILINE)
+    assert [item_id for item_id, _ in listed] == [item.id for item in load_rubric().items]
+    assert sum(int(points) for _, points in listed) == 100
+    assert "Methodology (33 points)" in result.out
