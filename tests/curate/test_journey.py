@@ -179,6 +179,9 @@ def test_write_trajectories_chat_rows_and_length_stats(tmp_path: Path) -> None:
     assert first["messages"][0]["content"].startswith("Compute (2+3)*4.\nPlease reason step by step")
     assert first["messages"][1]["content"].endswith("\n\nFinal answer: \\boxed{20}")
     assert "5 * 4 is 20, not 24" in first["messages"][1]["content"] and first["backtracks"] == 2
+    gair = json.loads((tmp_path / "out" / "journey_o1.jsonl").read_text().splitlines()[0])
+    assert gair["question"] == "Compute (2+3)*4." and gair["answer"] == "20"
+    assert gair["longCOT"].endswith("\n2. 5 * 4 = 20\n#### 20") and "5 * 4 is 20, not 24" in gair["longCOT"]
     again = write_trajectories(trees, tmp_path / "again", seed=3)
     assert again == stats
     assert (tmp_path / "again" / "journey.jsonl").read_text() == (
@@ -249,6 +252,7 @@ def test_trajectories_command(tmp_path: Path, run_cli: Any) -> None:
     assert "journey: 1 samples" in result.out and "2 trees, 1 without a correct leaf" in result.out
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "journey.jsonl",
+        "journey_o1.jsonl",
         "shortcut.jsonl",
         "stats.json",
     ]

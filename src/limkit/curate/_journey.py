@@ -125,6 +125,12 @@ def chat_row(tree: Tree, trajectory: Trajectory, user: str = DEFAULT_USER) -> di
     }
 
 
+def o1_journey_row(tree: Tree, trajectory: Trajectory) -> dict[str, str]:
+    """The row shape of the released GAIR/o1-journey data: `longCOT` ends with a `####` answer line."""
+    body = "\n".join(segment.text for segment in trajectory.segments)
+    return {"question": tree.problem, "longCOT": f"{body}\n#### {trajectory.answer}", "answer": tree.answer}
+
+
 def derive(
     trees: Sequence[Tree], *, seed: int = 0, wrong_branches: int = 1
 ) -> tuple[dict[str, list[Trajectory]], list[str]]:
@@ -171,7 +177,8 @@ def write_trajectories(
     wrong_branches: int = 1,
     user: str = DEFAULT_USER,
 ) -> dict[str, Any]:
-    """Writes OUT/shortcut.jsonl, OUT/journey.jsonl and OUT/stats.json (atomically); returns the stats."""
+    """Writes OUT/{shortcut,journey}.jsonl (chat rows), OUT/journey_o1.jsonl (GAIR/o1-journey's shape) and
+    OUT/stats.json, each atomically; returns the stats."""
     import json
 
     from limkit.data import atomic_write_text, write_jsonl
@@ -183,6 +190,7 @@ def write_trajectories(
     out.mkdir(parents=True, exist_ok=True)
     for variant, trajectories in derived.items():
         write_jsonl(out / f"{variant}.jsonl", (chat_row(by_id[t.tree], t, user) for t in trajectories))
+    write_jsonl(out / "journey_o1.jsonl", (o1_journey_row(by_id[t.tree], t) for t in derived["journey"]))
     stats = {
         "trees": len(trees),
         "without_correct_leaf": skipped,
