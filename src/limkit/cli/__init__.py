@@ -12,8 +12,10 @@ from limkit.cli._demo import demo_command
 from limkit.cli._eval import eval_app, report_command
 from limkit.cli._generate import generate_command, tiny_model_command
 from limkit.cli._grade import grade_command
+from limkit.cli._journey import journey_app
 from limkit.cli._retrieve import retrieve_app
 from limkit.cli._train import select_app, train_app
+from limkit.cli._transparency import transparency_app
 from limkit.errors import LimkitError
 
 app = typer.Typer(
@@ -55,6 +57,8 @@ app.add_typer(eval_app, name="eval")
 app.command("report")(report_command)
 app.command("demo")(demo_command)
 app.add_typer(retrieve_app, name="retrieve")
+app.add_typer(transparency_app, name="transparency")
+app.add_typer(journey_app, name="journey")
 
 
 def main() -> None:

@@ -11,6 +11,8 @@ Or from a recipe: `limkit curate recipes/limo.yaml --out DIR key=value ...` (see
 Every step follows one contract, `run(records, rank, world_size) -> records`; every dropped record keeps
 the step and the evidence (`reason`); every input record ends in exactly one of `kept.jsonl` and
 `dropped.jsonl`; a killed run resumes where it stopped, and LLM samples come from the request cache.
+
+Reasoning trees (`read_trees`) yield shortcut and journey SFT samples (`write_trajectories`, O1 Journey).
 """
 
 from limkit.curate._decontam import Decontaminate, load_benchmark_texts
@@ -19,6 +21,18 @@ from limkit.curate._difficulty import Difficulty
 from limkit.curate._distill import Distill
 from limkit.curate._executor import CurateResult, Executor, LocalExecutor, RayExecutor, run_pipeline
 from limkit.curate._filter import Filter, Predicate
+from limkit.curate._journey import (
+    RewriteCheck,
+    Segment,
+    Trajectory,
+    check_rewrite,
+    correct_path_ids,
+    derive,
+    journey,
+    length_stats,
+    shortcut,
+    write_trajectories,
+)
 from limkit.curate._llm import ModelSpec
 from limkit.curate._load import Load
 from limkit.curate._options import OptionError
@@ -28,6 +42,7 @@ from limkit.curate._record import REASON, Record, drop, is_dropped, normalize_te
 from limkit.curate._score import ScoreChains, score_chain
 from limkit.curate._select import Select
 from limkit.curate._step import STEPS, Step, StepContext, register_step
+from limkit.curate._tree import Node, Tree, read_trees
 from limkit.curate._write import Write
 
 __all__ = [
@@ -43,25 +58,38 @@ __all__ = [
     "Load",
     "LocalExecutor",
     "ModelSpec",
+    "Node",
     "OptionError",
     "Pipeline",
     "Predicate",
     "RayExecutor",
     "Recipe",
     "Record",
+    "RewriteCheck",
     "ScoreChains",
+    "Segment",
     "Select",
     "Step",
     "StepContext",
+    "Trajectory",
+    "Tree",
     "Write",
     "apply_overrides",
+    "check_rewrite",
+    "correct_path_ids",
+    "derive",
     "drop",
     "is_dropped",
+    "journey",
+    "length_stats",
     "load_benchmark_texts",
     "load_recipe",
     "normalize_text",
+    "read_trees",
     "register_step",
     "run_pipeline",
     "run_recipe",
     "score_chain",
+    "shortcut",
+    "write_trajectories",
 ]

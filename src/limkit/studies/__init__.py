@@ -1,0 +1,1 @@
+"""Evaluation protocols that are more than generate-then-grade."""
