@@ -81,8 +81,8 @@ class Dedup(Step):
             raise OptionError("shingle", f"must be >= 1, got {self.shingle}")
         if self.num_perm < 16:
             raise OptionError("num_perm", f"must be >= 16, got {self.num_perm}")
-        if self.memory_mb < 16:
-            raise OptionError("memory_mb", f"must be >= 16, got {self.memory_mb}")
+        if self.memory_mb < 1:
+            raise OptionError("memory_mb", f"must be >= 1, got {self.memory_mb}")
 
     def check(self) -> None:
         if self.method == "minhash":

@@ -51,7 +51,7 @@ class SignatureWriter:
         self._bytes = 0
 
     def __enter__(self) -> SignatureWriter:
-        for stale in self.folder.glob(f"*-{self.part:05d}*"):
+        for stale in self.folder.glob(f"keys-{self.part:05d}-*.bin"):  # a killed attempt's spill
             stale.unlink()
         self._ids = (self.folder / _name("ids", self.part, "jsonl")).open("w", encoding="utf-8")
         self._texts = (self.folder / _name("text", self.part)).open("wb")
