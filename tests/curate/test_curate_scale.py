@@ -8,6 +8,7 @@ SHA-256 digests are in `data/reference_d325764.json`. Decontamination runs with 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from curate_helpers import kill_when, outputs, run_steps
+from curate_helpers import kill_when, run_steps
 from curate_synthetic import write_synthetic_pool
 
 from limkit.curate import Decontaminate, Dedup, Load, RayExecutor
@@ -176,10 +177,8 @@ def _tree_rss(pid: int) -> int:
         return 0
     total = 0
     for member in members:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):
             total += member.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 
