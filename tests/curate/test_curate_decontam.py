@@ -179,8 +179,8 @@ def test_one_stock_phrase_shared_with_a_benchmark_is_not_a_leak(benchmarks_dir: 
     record = {
         "id": "cube",
         "problem": "A jar holds red, green and blue marbles. It has more red marbles than green ones and "
-        "more green ones than blue ones, and at least two of each colour. The number of red marbles times the "
-        "number of green marbles times the number of blue marbles is called k, and k is a perfect cube. "
+        "more green ones than blue ones, and at least two of each colour. The number of red marbles times "
+        "the number of green marbles times the number of blue marbles is called k, and k is a perfect cube. "
         "What is the smallest possible positive value of k?",
     }
     kept = _run(_step(benchmarks_dir), [record])["cube"]
