@@ -8,9 +8,14 @@ every platform (`random.Random` only).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
 import re
+import subprocess
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,3 +49,43 @@ def write_synthetic_pool(base_path: Path, count: int, out: Path, seed: int = 0) 
             handle.write(json.dumps(row, ensure_ascii=False) + "\n")
     temporary.replace(out)
     return out
+
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        members = [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    total = 0
+    for member in members:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += member.memory_info().rss
+    return total
+
+
+def peak_tree_rss(command: list[str], env: dict[str, str] | None = None) -> tuple[int, float]:
+    """Runs `command`; returns the peak summed RSS of its process tree (sampled every 20 ms) and wall time.
+
+    Raises if the command fails (with the end of its stderr).
+    """
+    started = time.monotonic()
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env or os.environ.copy()
+    )
+    peak = [0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], _tree_rss(process.pid))
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=sample)
+    watcher.start()
+    _, stderr = process.communicate()
+    watcher.join()
+    if process.returncode != 0:
+        raise RuntimeError(f"{command} failed:\n{stderr.decode(errors='replace')[-3000:]}")
+    return peak[0], time.monotonic() - started

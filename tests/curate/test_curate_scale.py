@@ -8,21 +8,16 @@ SHA-256 digests are in `data/reference_d325764.json`. Decontamination runs with 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 from curate_helpers import kill_when, run_steps
-from curate_synthetic import write_synthetic_pool
+from curate_synthetic import peak_tree_rss, write_synthetic_pool
 
 from limkit.curate import Decontaminate, Dedup, Load, RayExecutor
 from limkit.curate._minhash import permutations, shingle_hashes, signatures
@@ -167,42 +162,6 @@ def test_a_kill_during_a_dedup_phase_redoes_only_unfinished_parts(
     assert result.stats["steps"][1]["dropped"] > 500
 
 
-def _tree_rss(pid: int) -> int:
-    import psutil
-
-    try:
-        process = psutil.Process(pid)
-        members = [process, *process.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0
-    total = 0
-    for member in members:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += member.memory_info().rss
-    return total
-
-
-def _peak_tree_rss(command: list[str]) -> tuple[int, float]:
-    """Peak summed RSS of the command's process tree (sampled every 20 ms) and its wall time."""
-    started = time.monotonic()
-    process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=os.environ.copy()
-    )
-    peak = [0]
-
-    def sample() -> None:
-        while process.poll() is None:
-            peak[0] = max(peak[0], _tree_rss(process.pid))
-            time.sleep(0.02)
-
-    watcher = threading.Thread(target=sample)
-    watcher.start()
-    _, stderr = process.communicate()
-    watcher.join()
-    assert process.returncode == 0, stderr.decode(errors="replace")[-3000:]
-    return peak[0], time.monotonic() - started
-
-
 _MEASURED = """
 import sys
 from limkit.curate import Dedup, Load, LocalExecutor, Pipeline
@@ -225,10 +184,10 @@ def test_dedup_of_a_200k_pool_stays_within_a_small_memory_budget(
     small = write_synthetic_pool(pool_path, 1_000, synthetic_dir / "1k.jsonl")
     large = write_synthetic_pool(pool_path, 200_000, synthetic_dir / "200k.jsonl")
     budget_mb = 24
-    baseline, _ = _peak_tree_rss(
+    baseline, _ = peak_tree_rss(
         [sys.executable, str(script), str(small), str(tmp_path / "small"), str(budget_mb)]
     )
-    peak, seconds = _peak_tree_rss(
+    peak, seconds = peak_tree_rss(
         [sys.executable, str(script), str(large), str(tmp_path / "large"), str(budget_mb)]
     )
     growth_mb = (peak - baseline) / 2**20

@@ -299,7 +299,7 @@ class Decontaminate(Step):
             documents += len(batch)
             texts = [text_at(record, self.field) or "" for record in batch]
             found = windows([index.encode(text)[1] for text in texts], self.ngram, index.vocab.keys)
-            hit = np.isin(found.hashes, index.hashes)
+            hit = _member(found.hashes, index.hashes)
             hashes, docs = unique_pairs(found.hashes[hit], found.docs[hit])
             np.add.at(df, np.searchsorted(index.hashes, hashes), 1)
             candidates.update(batch[doc]["id"] for doc in set(docs.tolist()))
@@ -322,7 +322,7 @@ class Decontaminate(Step):
         texts = [text_at(record, self.field) or "" for record in batch]
         encoded = [index.encode(text) for text in texts]
         found = windows([ids for _, ids in encoded], self.ngram, index.vocab.keys)
-        hit = np.isin(found.hashes, index.live)
+        hit = _member(found.hashes, index.live)
         hits_by_doc: dict[int, list[tuple[int, int]]] = {}
         for owner, gram, start in zip(
             found.docs[hit].tolist(), found.hashes[hit].tolist(), found.starts[hit].tolist(), strict=True
@@ -397,6 +397,14 @@ def _evidence(
         ][:3],
         "_spans": _spans(starts.get(best, []), index.n),
     }
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """`np.isin` for a sorted, distinct `sorted_set`: one binary search per value, no hashing or sorting."""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    found = np.searchsorted(sorted_set, values)
+    return sorted_set[np.minimum(found, len(sorted_set) - 1)] == values
 
 
 def _spans(starts: list[int], n: int) -> int:
