@@ -11,10 +11,12 @@ The work is split so that no process holds the pool (see `_dedup_disk` for the f
    of each record, written to disk; band keys are spilled into hash partitions.
 2. `buckets` (one job per partition): the partition's band keys are sorted; records sharing a key are
    linked (an edge list on disk).
-3. `prepare` (one job): a union-find over the edges groups linked records into components; within a
-   component the first-kept rule is applied in input order on the real signatures. Records in no
-   component are unique and cost nothing. Only the drops (position, evidence) are written.
-4. the shards stream their records past the sorted drop list.
+3. `components` (one job): a union-find over the edges groups linked records into components.
+4. `resolve` (one job per shard): within each component the first-kept rule is applied in input order
+   on the real signatures; components are independent, so they are dealt out by root. Records in no
+   component are unique and cost nothing.
+5. `prepare` merges the drops into one list in input order with both ids resolved; the shards stream
+   their records past it.
 
 Each array a job holds is bounded by `memory_mb` (partitions and batches are sized from it), except the
 union-find's 8 bytes per record.
@@ -113,13 +115,36 @@ class Dedup(Step):
         bands, _ = self._lsh
         # A partition's keys and positions (16 bytes each), plus the sort's scratch copies.
         self._partitions = min(4096, max(1, math.ceil(records_in * bands * 16 * 4 / self._budget)))
-        return [Phase("signatures", world_size, reads_input=True), Phase("buckets", self._partitions)]
+        return [
+            Phase("signatures", world_size, reads_input=True),
+            Phase("buckets", self._partitions),
+            Phase("components", 1),
+            Phase("resolve", world_size),
+        ]
 
     def run_phase(self, phase: str, part: int, parts: int, records: Iterable[Record], offset: int) -> None:
         if phase == "signatures":
             self._signatures(part, records, offset)
-        else:
+        elif phase == "buckets":
             disk.link_partition(self.phase_dir("signatures"), self.phase_dir("buckets"), part)
+        elif phase == "components":
+            total = disk.SignatureStore(self.phase_dir("signatures"), 0).total
+            parent = disk.union_find(self.phase_dir("buckets"), total, self._budget)
+            disk.save_array(self.phase_dir("components") / "parent.npy", parent)
+        else:
+            self._resolve_part(part, parts)
+
+    def _resolve_part(self, part: int, parts: int) -> None:
+        """Applies the first-kept rule to the components whose root falls to this part."""
+        bands, rows = self._bands()
+        store = disk.SignatureStore(self.phase_dir("signatures"), self.num_perm if rows else 0)
+        parent = np.load(self.phase_dir("components") / "parent.npy", mmap_mode="r")
+        found = disk.DropList()
+        batch = self._budget // max(1, self.num_perm * 12)
+        for members in disk.component_batches(np.asarray(parent), batch, part, parts):
+            texts, sigs = store.gather(members)
+            _resolve(members, texts, sigs, bands, rows, self.threshold, found)
+        found.save(self.phase_dir("resolve") / f"drops-{part:05d}.npz")
 
     def _signatures(self, part: int, records: Iterable[Record], offset: int) -> None:
         bands, rows = self._bands()
@@ -137,14 +162,10 @@ class Dedup(Step):
                 offset += len(batch)
 
     def prepare(self, records: Iterable[Record]) -> None:
-        bands, rows = self._bands()
-        store = disk.SignatureStore(self.phase_dir("signatures"), self.num_perm if rows else 0)
+        """Merges the parts' drops into one list in input order, with both ids spelled out."""
+        store = disk.SignatureStore(self.phase_dir("signatures"), 0)
         self._total = store.total
-        parent = disk.union_find(self.phase_dir("buckets"), store.total, self._budget)
-        found = disk.DropList()
-        for members in disk.component_batches(parent, self._budget // max(1, self.num_perm * 12)):
-            texts, sigs = store.gather(members)
-            _resolve(members, texts, sigs, bands, rows, self.threshold, found)
+        found = disk.DropList.load(sorted(self.phase_dir("resolve").glob("drops-*.npz")))
         dropped = disk.write_drops(self.context.step_dir, found, store)
         self.count("exact_duplicates", dropped.get("exact_duplicate", 0))
         self.count("near_duplicates", dropped.get("near_duplicate", 0))

@@ -4,6 +4,8 @@ Layout below the step directory:
 - `signatures/ids-P.jsonl`, `text-P.bin` (16-byte digest per record), `sig-P.bin` (uint32 signature
   rows) for input shard P, and `keys-P-Q.bin`: (band key, position) pairs of shard P in partition Q;
 - `buckets/edges-Q.bin`: (first position, position) pairs of records sharing a key in partition Q;
+- `components/parent.npy`: each record's component (its smallest linked position);
+- `resolve/drops-P.npz`: the drops found in the components dealt to part P;
 - `drops.jsonl` with `drops-pos.npy` / `drops-offsets.npy`: one line per dropped record in input
   order, `[position, id, evidence]`, and where each line starts, so a shard reads only its own drops.
 
@@ -161,11 +163,13 @@ def union_find(bucket_dir: Path, total: int, budget: int) -> np.ndarray:
     return parent
 
 
-def component_batches(parent: np.ndarray, max_members: int) -> Iterator[np.ndarray]:
-    """Positions of records in components of two or more, whole components per batch, each component's
-    records in input order."""
+def component_batches(
+    parent: np.ndarray, max_members: int, part: int = 0, parts: int = 1
+) -> Iterator[np.ndarray]:
+    """Positions of records in components of two or more whose root falls to `part` of `parts`, whole
+    components per batch, each component's records in input order."""
     sizes = np.bincount(parent, minlength=len(parent))
-    members = np.flatnonzero(sizes[parent] > 1)
+    members = np.flatnonzero((sizes[parent] > 1) & (parent % parts == part))
     members = members[np.argsort(parent[members], kind="stable")]
     owners = parent[members]
     ends = np.r_[np.flatnonzero(owners[1:] != owners[:-1]) + 1, len(members)]
@@ -238,6 +242,32 @@ class DropList:
         self.originals.append(original)
         self.similarities.append(similarity)
 
+    def save(self, path: Path) -> None:
+        with atomic_writer(path, "wb") as handle:
+            np.savez(
+                handle,
+                positions=np.asarray(self.positions, dtype=np.int64),
+                codes=np.asarray(self.codes, dtype=np.int8),
+                originals=np.asarray(self.originals, dtype=np.int64),
+                similarities=np.asarray(self.similarities, dtype=np.float64),
+            )
+
+    @classmethod
+    def load(cls, paths: Sequence[Path]) -> DropList:
+        merged = cls()
+        for path in paths:
+            with np.load(path) as saved:
+                merged.positions.extend(saved["positions"].tolist())
+                merged.codes.extend(saved["codes"].tolist())
+                merged.originals.extend(saved["originals"].tolist())
+                merged.similarities.extend(saved["similarities"].tolist())
+        return merged
+
+
+def save_array(path: Path, values: np.ndarray) -> None:
+    with atomic_writer(path, "wb") as handle:
+        np.save(handle, values)
+
 
 def write_drops(step_dir: Path, found: DropList, store: SignatureStore) -> dict[str, int]:
     """Writes the drop list in input order with both ids resolved; returns counts by code.
@@ -273,10 +303,8 @@ def write_drops(step_dir: Path, found: DropList, store: SignatureStore) -> dict[
                 )
                 counts[code] += 1
                 written += 1
-    with atomic_writer(step_dir / "drops-pos.npy", "wb") as handle:
-        np.save(handle, positions)
-    with atomic_writer(step_dir / "drops-offsets.npy", "wb") as handle:
-        np.save(handle, np.frombuffer(offsets, dtype=np.int64) if offsets else np.empty(0, np.int64))
+    save_array(step_dir / "drops-pos.npy", positions)
+    save_array(step_dir / "drops-offsets.npy", np.asarray(offsets, dtype=np.int64))
     return counts
 
 
