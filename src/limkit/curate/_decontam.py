@@ -35,7 +35,7 @@ import numpy as np
 
 from limkit.curate._ngrams import Vocabulary, mask_phrases, unique_pairs, windows
 from limkit.curate._options import OptionError, doc
-from limkit.curate._record import REASON, Record, normalize_text, text_at, words
+from limkit.curate._record import REASON, Record, batches, normalize_text, text_at, words
 from limkit.curate._step import Phase, Step, file_stamps, register_step
 from limkit.data import atomic_write_text, atomic_writer
 from limkit.errors import LimkitError
@@ -295,7 +295,7 @@ class Decontaminate(Step):
         df = np.zeros(len(index.hashes), dtype=np.int64)
         candidates: set[str] = set()
         documents = 0
-        for batch in _batches(records, self.batch_size):
+        for batch in batches(records, self.batch_size):
             documents += len(batch)
             texts = [text_at(record, self.field) or "" for record in batch]
             found = windows([index.encode(text)[1] for text in texts], self.ngram, index.vocab.keys)
@@ -312,7 +312,7 @@ class Decontaminate(Step):
         index = self._index
         if index is None:
             raise RuntimeError("decontaminate.run before prepare")
-        for batch in _batches(records, self.batch_size):
+        for batch in batches(records, self.batch_size):
             suspects = [r for r in batch if self._candidates is None or r["id"] in self._candidates]
             flagged = self._flag(index, suspects)
             yield from (flagged.get(record["id"], record) for record in batch)
@@ -425,17 +425,6 @@ def _boilerplate_examples(
         doc, start = index.owners(int(index.hashes[position]))[0]
         examples.append({"ngram": " ".join(index.gram_text(doc, start)), "documents": int(total[position])})
     return examples
-
-
-def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def load_benchmark_texts(names: Sequence[str], data_dir: str | None) -> tuple[list[BenchmarkText], list[str]]:

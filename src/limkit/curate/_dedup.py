@@ -35,7 +35,7 @@ import numpy as np
 from limkit.curate import _dedup_disk as disk
 from limkit.curate._minhash import band_keys, lsh_bands, permutations, shingle_hashes, signatures
 from limkit.curate._options import OptionError, doc
-from limkit.curate._record import Record, normalize_text, text_at
+from limkit.curate._record import Record, batches, normalize_text, text_at
 from limkit.curate._step import Phase, Step, register_step
 
 _BATCH = 4096
@@ -150,7 +150,7 @@ class Dedup(Step):
         bands, rows = self._bands()
         perms = permutations(self.num_perm, self.seed) if self.method == "minhash" else None
         with disk.SignatureWriter(self.phase_dir("signatures"), part, self._partitions, self._budget) as out:
-            for batch in _batches(records, _BATCH):
+            for batch in batches(records, _BATCH):
                 texts = [normalize_text(text_at(record, self.field) or "") for record in batch]
                 digests = disk.text_digests(texts)
                 if perms is None:
@@ -239,14 +239,3 @@ def _best_match(
         return None
     best = int(np.flatnonzero(ok)[np.argmax(similarity[ok])])
     return int(candidates[best]), float(similarity[best])
-
-
-def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
