@@ -198,7 +198,5 @@ def test_dedup_of_a_200k_pool_stays_within_a_small_memory_budget(
     # 2 workers x budget, plus what is proportional to the pool outside dedup's arrays: the ids a
     # shard remembers (load refuses duplicates; ~100 bytes each) and the union-find (8 bytes each).
     allowance_mb = 2 * budget_mb * 2 + 200_000 * 120 / 2**20
-    print(
-        f"200k dedup: peak tree RSS {peak / 2**20:.0f} MB, baseline {baseline / 2**20:.0f} MB, {seconds:.0f} s"
-    )
+    print(f"200k dedup: peak tree {peak / 2**20:.0f} MB, baseline {baseline / 2**20:.0f} MB, {seconds:.0f} s")
     assert growth_mb < allowance_mb, f"grew {growth_mb:.0f} MB over baseline ({seconds:.0f} s)"
