@@ -80,21 +80,21 @@ def test_a_100k_synthetic_pool_gives_the_bytes_of_d325764(
 
 
 def test_ray_and_local_processes_give_the_same_bytes(
-    uninterrupted: tuple[Path, dict[str, str]], benchmarks_dir: Path, tmp_path: Path
+    uninterrupted: tuple[Path, dict[str, str]], tmp_path: Path
 ) -> None:
+    """Every dedup phase as Ray tasks (3 shards, several bucket partitions) vs. one local process."""
     import ray
 
-    pool, _ = uninterrupted
-    local = run_steps(_steps(pool, benchmarks_dir, memory_mb=1), tmp_path / "local", workers=2, tasks=3)
+    pool, local = uninterrupted
     try:
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
         on_ray = RayExecutor(tasks=3).run(
-            _pipeline(_steps(pool, benchmarks_dir, memory_mb=1)), tmp_path / "ray"
+            _pipeline([Load(path=str(pool)), Dedup(memory_mb=1)]), tmp_path / "ray"
         )
     finally:
         ray.shutdown()
-    assert _digests(tmp_path / "ray") == _digests(tmp_path / "local")
-    assert on_ray.stats["kept"] == local.stats["kept"] and local.stats["steps"][1]["dropped"] > 500
+    assert _digests(tmp_path / "ray") == local
+    assert on_ray.stats["steps"][1]["dropped"] > 500
     buckets = sorted((tmp_path / "ray" / "work" / "01_dedup" / "buckets").glob("done-*.json"))
     assert len(buckets) > 1, "the bucket phase really ran in several parts"
 
