@@ -1,187 +1,128 @@
-"""Dedup + decontamination of the 8,523-problem pool against every registered benchmark, vs. plain Python.
+"""Dedup + decontamination of large synthetic pools: the sharded engine vs. the engine of commit d325764.
 
-    python benchmarks/bench_curate.py [--pool ../shared/data/pools/math8k.json]
-                                      [--data-dir ../shared/data/benchmarks] [--ngram 13]
+    python benchmarks/bench_curate.py [--sizes 1000000 5000000] [--current-max 1000000] [--workers 2]
+                                      [--work /tmp/limkit-bench-curate] [--data-dir ../shared/data/benchmarks]
 
-Three runs of the same work, each in a fresh process so its peak memory is its own:
-  - limkit, local executor with 2 worker processes (2 shards per step);
-  - limkit, 1 process;
-  - a plain-Python baseline: exact dedup with a set of normalized texts, near-duplicates by exact Jaccard
-    over word 3-shingle sets (candidates from an inverted index), decontamination with sets of n-gram
-    tuples and the same boilerplate rule (n-grams in >= 5 documents do not count).
-Prints seconds, peak RSS (the process plus its largest child), what each found, and the ratios
-baseline / limkit. Benchmarks registered without a file in the data directory (aime25) are skipped by
-both sides alike.
+Each pool is made by perturbing the shared 8.5k pool (numbers changed, words inserted; see
+tests/curate/curate_synthetic.py) and written once as JSONL under --work. For each size the same
+pipeline (load; dedup MinHash, threshold 0.8; 13-gram decontamination against every registered benchmark
+with a file in --data-dir, with the evidence rule of d325764 so both engines do the same work) runs in a
+fresh process with the local executor and --workers worker processes:
+  - limkit: this checkout;
+  - current: `git archive d325764 src` extracted next to the pools (only up to --current-max problems).
+Prints wall seconds, the peak resident memory of the whole process tree (sampled every 20 ms), whether
+the two engines wrote byte-identical kept/dropped files, and the ratios current / limkit.
+Targets on a 2-core machine: 1M problems in under 3 minutes and 1.5 GB; 5M under 4 GB.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
-import re
-import resource
+import os
 import subprocess
 import sys
 import tempfile
-import time
-import unicodedata
-from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
-ASY = re.compile(r"\[asy\].*?\[/asy\]", re.DOTALL | re.IGNORECASE)
-THRESHOLD, SHINGLE, MIN_DOCS = 0.8, 3, 5
+REFERENCE_COMMIT = "d325764"
+sys.path.insert(0, str(ROOT / "tests" / "curate"))
+
+from curate_synthetic import peak_tree_rss, write_synthetic_pool  # noqa: E402
 
 
-def limkit_run(pool: Path, data_dir: Path, ngram: int, workers: int) -> dict[str, Any]:
+def run_part(pool: Path, out: Path, data_dir: Path, workers: int, engine: str) -> None:
+    """The measured work, in its own process (spawned workers need this module's main guard)."""
     from limkit.curate import Decontaminate, Dedup, Load, LocalExecutor, Pipeline
 
-    steps = [
-        Load(path=str(pool), fields={"problem": "prompt"}),
-        Dedup(method="minhash", threshold=THRESHOLD, shingle=SHINGLE),
-        Decontaminate(benchmarks=["all"], data_dir=str(data_dir), ngram=ngram, boilerplate_min_docs=MIN_DOCS),
-    ]
-    with tempfile.TemporaryDirectory() as out:
-        started = time.perf_counter()
-        result = LocalExecutor(workers=workers).run(Pipeline(steps), out)
-        seconds = time.perf_counter() - started
-        reasons = Counter()
-        for step in result.stats["steps"]:
-            reasons.update(step["reasons"])
-    return {"seconds": seconds, "found": dict(reasons), "kept": result.stats["kept"]}
+    decontaminate: dict[str, Any] = {"benchmarks": ["all"], "data_dir": str(data_dir), "ngram": 13}
+    if engine == "limkit":
+        decontaminate.update(boilerplate_from="input", min_spans=1)  # the rule d325764 applied
+    steps = [Load(path=str(pool)), Dedup(threshold=0.8), Decontaminate(**decontaminate)]
+    LocalExecutor(workers=workers, tasks=max(workers, 2)).run(Pipeline(steps), out)
 
 
-def _normalize(text: str) -> str:
-    return " ".join(
-        re.findall(r"\w+|[^\w\s]", unicodedata.normalize("NFKC", text).casefold().replace("$", " "))
-    )
+def reference_tree(work: Path) -> Path:
+    """The d325764 source tree, extracted once with git archive."""
+    target = work / f"limkit-{REFERENCE_COMMIT}"
+    if not (target / "src" / "limkit").is_dir():
+        target.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", REFERENCE_COMMIT, "src"], check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+    return target / "src"
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", unicodedata.normalize("NFKC", ASY.sub(" ", text)).casefold())
-
-
-def _grams(tokens: list[str], n: int) -> set[tuple[str, ...]]:
-    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
-
-
-def baseline_run(pool: Path, data_dir: Path, ngram: int) -> dict[str, Any]:
-    from limkit.curate import load_benchmark_texts
-
-    rows = json.loads(pool.read_text(encoding="utf-8"))
-    started = time.perf_counter()
-    texts, _ = load_benchmark_texts(["all"], str(data_dir))
-    survivors = _baseline_dedup(rows)
-    found = Counter(code for code in survivors.values() if code)
-    kept = [row for row in rows if not survivors[row["id"]]]
-    flagged = _baseline_decontaminate(kept, [t.text for t in texts], ngram)
-    found["benchmark_overlap"] = flagged
-    return {"seconds": time.perf_counter() - started, "found": dict(found), "kept": len(kept) - flagged}
-
-
-def _baseline_dedup(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """Exact duplicates by normalized text, then exact word-shingle Jaccard against every kept problem."""
-    outcome: dict[str, str] = {}
-    seen_text: set[str] = set()
-    kept_shingles: list[set[str]] = []
-    index: dict[str, list[int]] = defaultdict(list)
-    for row in rows:
-        text = _normalize(row["prompt"])
-        if text in seen_text:
-            outcome[row["id"]] = "exact_duplicate"
-            continue
-        seen_text.add(text)
-        tokens = text.split()
-        shingles = {" ".join(tokens[i : i + SHINGLE]) for i in range(len(tokens) - SHINGLE + 1)} or {text}
-        overlap: Counter[int] = Counter(j for s in shingles for j in index[s])
-        duplicate = any(
-            common / (len(shingles) + len(kept_shingles[j]) - common) >= THRESHOLD
-            for j, common in overlap.items()
-        )
-        outcome[row["id"]] = "near_duplicate" if duplicate else ""
-        if not duplicate:
-            for s in shingles:
-                index[s].append(len(kept_shingles))
-            kept_shingles.append(shingles)
-    return outcome
-
-
-def _baseline_decontaminate(rows: list[dict[str, Any]], benchmark_texts: list[str], n: int) -> int:
-    bench_grams: Counter[tuple[str, ...]] = Counter()
-    for text in benchmark_texts:
-        bench_grams.update(_grams(_words(text), n))
-    pool_grams = [_grams(_words(row["prompt"]), n) for row in rows]
-    pool_df: Counter[tuple[str, ...]] = Counter()
-    for grams in pool_grams:
-        pool_df.update(grams & bench_grams.keys())
-    live = {gram for gram, count in bench_grams.items() if count + pool_df[gram] < MIN_DOCS}
-    exact = {_normalize(ASY.sub(" ", text)) for text in benchmark_texts}
-    return sum(
-        1
-        for row, grams in zip(rows, pool_grams, strict=True)
-        if grams & live or _normalize(ASY.sub(" ", row["prompt"])) in exact
-    )
-
-
-def measure(part: str, pool: Path, data_dir: Path, ngram: int) -> dict[str, Any]:
-    if part == "baseline":
-        result = baseline_run(pool, data_dir, ngram)
-    else:
-        result = limkit_run(pool, data_dir, ngram, workers=int(part[-1]))
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {**result, "peak_mb": round(max(own, children) / 1024, 1), "own_peak_mb": round(own / 1024, 1)}
+def measure(engine: str, pool: Path, data_dir: Path, workers: int, work: Path) -> dict[str, Any]:
+    src = reference_tree(work) if engine == "current" else ROOT / "src"
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    with tempfile.TemporaryDirectory(dir=work) as folder:
+        out = Path(folder) / "out"
+        command = [sys.executable, __file__, "--part", engine, "--pool", str(pool), "--out", str(out)]
+        command += ["--data-dir", str(data_dir), "--workers", str(workers)]
+        peak, seconds = peak_tree_rss(command, env)
+        stats = json.loads((out / "stats.json").read_text())
+        digest = hashlib.sha256()
+        for name in ("kept.jsonl", "dropped.jsonl"):
+            digest.update((out / name).read_bytes())
+    reasons: dict[str, int] = {}
+    for step in stats["steps"]:
+        for code, count in step["reasons"].items():
+            reasons[code] = reasons.get(code, 0) + count
+    return {
+        "seconds": seconds,
+        "peak_mb": peak / 2**20,
+        "digest": digest.hexdigest()[:16],
+        "reasons": reasons,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--pool", type=Path, default=SHARED / "pools" / "math8k.json")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 5_000_000])
+    parser.add_argument("--current-max", type=int, default=1_000_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "limkit-bench-curate")
+    parser.add_argument("--base", type=Path, default=SHARED / "pools" / "math8k.json")
     parser.add_argument("--data-dir", type=Path, default=SHARED / "benchmarks")
-    parser.add_argument("--ngram", type=int, default=13)
     parser.add_argument("--part", help=argparse.SUPPRESS)
+    parser.add_argument("--pool", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.part:
-        print(json.dumps(measure(args.part, args.pool, args.data_dir, args.ngram)))
+        run_part(args.pool, args.out, args.data_dir, args.workers, args.part)
         return
-    results = {}
-    for part in ("limkit-2", "limkit-1", "baseline"):
-        command = [
-            sys.executable,
-            __file__,
-            "--part",
-            part,
-            "--pool",
-            str(args.pool),
-            "--data-dir",
-            str(args.data_dir),
-            "--ngram",
-            str(args.ngram),
-        ]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        results[part] = json.loads(output.strip().splitlines()[-1])
-    rows = json.loads(args.pool.read_text())
+    args.work.mkdir(parents=True, exist_ok=True)
     print(
-        f"pool: {len(rows)} problems; dedup (exact + MinHash LSH, Jaccard >= {THRESHOLD}, "
-        f"word {SHINGLE}-shingles) + {args.ngram}-gram decontamination against every registered "
-        f"benchmark in {args.data_dir}"
+        f"dedup (exact + MinHash LSH, Jaccard >= 0.8) + 13-gram decontamination against every benchmark "
+        f"in {args.data_dir}; local executor, {args.workers} workers; peak = whole process tree"
     )
-    print(f"{'run':<22}{'seconds':>9}{'peak MB':>9}  found")
-    names = {
-        "limkit-2": "limkit, 2 workers",
-        "limkit-1": "limkit, 1 process",
-        "baseline": "plain-Python sets",
-    }
-    for part, result in results.items():
-        print(f"{names[part]:<22}{result['seconds']:>9.2f}{result['peak_mb']:>9.1f}  {result['found']}")
-    base = results["baseline"]
-    for part in ("limkit-2", "limkit-1"):
-        ratio = base["seconds"] / results[part]["seconds"]
-        memory = base["peak_mb"] / results[part]["peak_mb"]
-        print(f"baseline / {names[part]}: {ratio:.2f}x time, {memory:.2f}x peak memory")
+    print(f"{'problems':>10} {'engine':<8}{'seconds':>9}{'peak MB':>9}  {'output digest':<17} dropped")
+    for size in args.sizes:
+        pool = write_synthetic_pool(args.base, size, args.work / f"pool-{size}.jsonl")
+        engines = ["limkit", "current"] if size <= args.current_max else ["limkit"]
+        results = {
+            engine: measure(engine, pool, args.data_dir, args.workers, args.work) for engine in engines
+        }
+        for engine, result in results.items():
+            print(
+                f"{size:>10} {engine:<8}{result['seconds']:>9.1f}{result['peak_mb']:>9.0f}  "
+                f"{result['digest']:<17} {result['reasons']}"
+            )
+        if "current" in results:
+            new, old = results["limkit"], results["current"]
+            same = "identical" if new["digest"] == old["digest"] else "DIFFERENT"
+            print(
+                f"{size:>10} current / limkit: {old['seconds'] / new['seconds']:.2f}x time, "
+                f"{old['peak_mb'] / new['peak_mb']:.2f}x peak memory; outputs {same}"
+            )
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,11 @@ def decontaminated(pool_path: Path, benchmarks_dir: Path, tmp_path_factory: pyte
         steps = [
             Load(path=str(pool_path), fields={"problem": "prompt"}),
             Decontaminate(
-                benchmarks=["math500"], data_dir=str(benchmarks_dir), ngram=13, boilerplate_min_docs=min_docs
+                benchmarks=["math500"],
+                data_dir=str(benchmarks_dir),
+                ngram=13,
+                boilerplate_min_docs=min_docs,
+                min_spans=1,  # any one shared phrase counts: this isolates the boilerplate list
             ),
         ]
         runs[min_docs] = run_steps(steps, tmp_path_factory.mktemp(f"decontam{min_docs}"))
@@ -74,8 +79,12 @@ def _step(benchmarks_dir: Path, **options: Any) -> Decontaminate:
 
 
 def _run(step: Decontaminate, records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    step.prepare(records)
-    return {record["id"]: record for record in step.run(records)}
+    """Every record by id after a real run (records with a `reason` were dropped)."""
+    with tempfile.TemporaryDirectory() as folder:
+        pool = Path(folder) / "pool.jsonl"
+        pool.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+        kept, dropped = outputs(run_steps([Load(path=str(pool)), step], Path(folder) / "out"))
+    return {**kept, **dropped}
 
 
 def test_exact_copies_short_problems_and_eight_grams(benchmarks_dir: Path) -> None:
@@ -158,3 +167,60 @@ def test_unknown_benchmark_and_missing_data_dir_fail_before_work(
     with pytest.raises(OptionError) as no_dir:
         Decontaminate(benchmarks=["all"], data_dir=str(tmp_path / "nope")).check()
     assert no_dir.value.option == "data_dir"
+
+
+# Issue 12 item 11: one generic phrase is not a leak, and `input.limit` does not change what is one.
+ONE_PHRASE_IN_THE_SLICE = ("1828d1cb-0ca5-4e07-b2f7-686ab9ff3772", "84ab6452-2ebd-4f64-8643-8af5e513ad33")
+LEGACY = {"boilerplate_from": "input", "min_spans": 1}
+
+
+def test_one_stock_phrase_shared_with_a_benchmark_is_not_a_leak(benchmarks_dir: Path) -> None:
+    """Shares only "... what is the smallest possible positive value of k" with a MATH-500 problem."""
+    record = {
+        "id": "cube",
+        "problem": "A jar holds red, green and blue marbles. It has more red marbles than green ones and "
+        "more green ones than blue ones, and at least two of each colour. The number of red marbles times "
+        "the number of green marbles times the number of blue marbles is called k, and k is a perfect cube. "
+        "What is the smallest possible positive value of k?",
+    }
+    kept = _run(_step(benchmarks_dir), [record])["cube"]
+    assert "reason" not in kept
+    legacy = _run(_step(benchmarks_dir, **LEGACY), [record])["cube"]["reason"]
+    assert legacy["matched_ngrams"] >= 2 and "smallest possible positive value of" in " ".join(
+        legacy["ngrams"]
+    )
+
+
+@pytest.mark.slow
+def test_the_relatively_prime_phrase_in_a_limited_run_is_not_a_leak(
+    pool_path: Path, benchmarks_dir: Path, tmp_path: Path
+) -> None:
+    """With input.limit=400 the old rule counted boilerplate inside the slice: the stock phrase "m and n are
+    relatively prime positive integers" became a leak there and nowhere else. The default now counts the
+    whole pool and wants more than one phrase, so the slice flags what the full run flags."""
+
+    def dropped(limit: int | None, **options: Any) -> dict[str, Any]:
+        steps = [
+            Load(path=str(pool_path), fields={"problem": "prompt"}, limit=limit),
+            Decontaminate(benchmarks=["all"], data_dir=str(benchmarks_dir), **options),
+        ]
+        return outputs(run_steps(steps, tmp_path / f"{limit}-{len(options)}"))[1]
+
+    legacy_slice, legacy_full = dropped(400, **LEGACY), dropped(None, **LEGACY)
+    for pool_id in ONE_PHRASE_IN_THE_SLICE:
+        assert legacy_slice[pool_id]["reason"]["matched_ngrams"] == 1
+        assert "relatively prime positive integers" in legacy_slice[pool_id]["reason"]["ngrams"][0]
+        assert pool_id not in legacy_full
+    limited = outputs(
+        run_steps([Load(path=str(pool_path), fields={"problem": "prompt"}, limit=400)], tmp_path / "ids")
+    )
+    in_slice = set(limited[0])
+    default_slice, default_full = dropped(400), dropped(None)
+    assert set(default_slice) == {pool_id for pool_id in default_full if pool_id in in_slice}
+    assert not set(ONE_PHRASE_IN_THE_SLICE) & set(default_slice)
+    assert all(pool_id in default_full for pool_id in REAL_LEAKS), "real leaks are still found"
+    stats = json.loads((tmp_path / "400-0" / "stats.json").read_text())["steps"][1]
+    assert stats["notes"]["boilerplate"]["from"] == "pool"
+    assert stats["notes"]["boilerplate"]["documents"] == 8523, "counted over the whole pool, not the slice"
+    assert stats["notes"]["boilerplate"]["examples"][0]["documents"] >= 5
+    assert stats["counters"]["weak_overlaps_kept"] >= 1

@@ -97,15 +97,17 @@ def test_a_threshold_lsh_cannot_band_fails_at_start(tmp_path: Path) -> None:
     assert error.value.option == "threshold" and "num_perm" in error.value.message
 
 
-def test_real_pool_near_duplicates_point_at_earlier_records(pool_rows: list[dict[str, Any]]) -> None:
+def test_real_pool_near_duplicates_point_at_earlier_records(
+    pool_rows: list[dict[str, Any]], pool_path: Path, tmp_path: Path
+) -> None:
     """On the 8.5k pool the first occurrence is kept and every drop names a record kept before it."""
-    records = [{"id": r["id"], "problem": r["prompt"]} for r in pool_rows]
-    step = Dedup(threshold=0.8)
-    step.prepare(records)
-    out = list(step.run(records))
-    position = {r["id"]: i for i, r in enumerate(records)}
-    dropped = [r for r in out if "reason" in r]
-    kept_ids = {r["id"] for r in out if "reason" not in r}
+    result = run_steps(
+        [Load(path=str(pool_path), fields={"problem": "prompt"}), Dedup(threshold=0.8)], tmp_path
+    )
+    kept, by_id = outputs(result)
+    position = {r["id"]: i for i, r in enumerate(pool_rows)}
+    dropped = list(by_id.values())
+    kept_ids = set(kept)
     assert 20 < len(dropped) < 200
     for record in dropped:
         original = record["reason"]["duplicate_of"]

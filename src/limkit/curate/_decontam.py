@@ -6,11 +6,24 @@ integers") are shared by thousands of unrelated problems, so an n-gram found in 
 as a leak; phrases in `stoplist` are masked outright, and Asymptote drawing code is ignored by default.
 Each drop keeps its evidence: the benchmark, the sample id, the matched n-grams and how much of the
 problem they cover.
+
+One shared phrase is weak evidence even when it is rare in a small slice ("what is the smallest possible
+positive value of", "m and n are relatively prime positive integers" recur across pools), so by default
+a problem is dropped only when it is an exact copy, or matches one benchmark problem in `min_spans`
+separate places, or on at least `min_overlap` of its own n-grams. The document counts behind the
+boilerplate list come from the whole source pool by default (not the `input.limit` slice), so a trial
+run on 100 problems flags what the full run flags.
+
+The work runs in phases: the benchmark index is built once (`index`), each shard counts which benchmark
+n-grams its records hold (`scan`, in parallel), `prepare` sums those counts into the boilerplate list,
+and the index travels to the shards with the prepared step.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
+import pickle
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,10 +35,10 @@ import numpy as np
 
 from limkit.curate._ngrams import Vocabulary, mask_phrases, unique_pairs, windows
 from limkit.curate._options import OptionError, doc
-from limkit.curate._record import Record, normalize_text, text_at, words
-from limkit.curate._step import Step, file_stamps, register_step
+from limkit.curate._record import REASON, Record, batches, normalize_text, text_at, words
+from limkit.curate._step import Phase, Step, file_stamps, register_step
+from limkit.data import atomic_write_text, atomic_writer
 from limkit.errors import LimkitError
-from limkit.progress import progress_bar
 
 ASYMPTOTE = r"\[asy\].*?\[/asy\]"
 
@@ -124,22 +137,43 @@ class Decontaminate(Step):
         default_factory=lambda: [ASYMPTOTE],
         metadata=doc("Regexes removed from both sides first (Asymptote code)."),
     )
+    boilerplate_from: str = dataclasses.field(
+        default="pool",
+        metadata=doc(
+            "Documents the boilerplate counts come from: `pool` (the whole source, ignoring input.limit), "
+            "`input` (the records reaching this step), or a JSONL/Parquet file with the pool's columns."
+        ),
+    )
     min_matches: int = dataclasses.field(
         default=1, metadata=doc("Distinct non-boilerplate n-grams a problem must share to be dropped.")
+    )
+    min_spans: int = dataclasses.field(
+        default=2,
+        metadata=doc(
+            "Separate places (non-overlapping runs of matched n-grams) a problem must share with one "
+            "benchmark problem to be dropped; 1: any single shared phrase is enough."
+        ),
+    )
+    min_overlap: float = dataclasses.field(
+        default=0.1,
+        metadata=doc("...or the share of the problem's own n-grams that suffices in one place (0: off)."),
     )
     batch_size: int = dataclasses.field(
         default=2048, metadata=doc("Problems hashed per numpy batch (memory vs. speed).")
     )
 
     _index: BenchmarkIndex | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
-    _skipped: list[str] = dataclasses.field(default_factory=list, init=False, repr=False, compare=False)
-    _candidates: set[str] = dataclasses.field(default_factory=set, init=False, repr=False, compare=False)
+    _candidates: set[str] | None = dataclasses.field(default=None, init=False, repr=False, compare=False)
 
     def validate(self) -> None:
         if self.ngram < 2:
             raise OptionError("ngram", f"must be >= 2, got {self.ngram}")
         if self.min_matches < 1:
             raise OptionError("min_matches", f"must be >= 1, got {self.min_matches}")
+        if self.min_spans < 1:
+            raise OptionError("min_spans", f"must be >= 1, got {self.min_spans}")
+        if not 0 <= self.min_overlap <= 1:
+            raise OptionError("min_overlap", f"must lie in [0, 1], got {self.min_overlap}")
         if not self.benchmarks:
             raise OptionError("benchmarks", "name at least one benchmark (or `all`)")
         for position, pattern in enumerate(self.ignore_patterns):
@@ -154,6 +188,8 @@ class Decontaminate(Step):
         options.pop("batch_size")
         local = [Path(self.data_dir)] if self.data_dir else []
         local += [Path(name) for name in self.benchmarks if Path(name).expanduser().is_file()]
+        if self.boilerplate_from not in ("pool", "input"):
+            local.append(Path(self.boilerplate_from))
         options["_sources"] = [file_stamps(path) for path in local]
         return options
 
@@ -162,6 +198,13 @@ class Decontaminate(Step):
 
         if self.data_dir is not None and not Path(self.data_dir).expanduser().is_dir():
             raise OptionError("data_dir", f"directory not found: {self.data_dir}")
+        if (
+            self.boilerplate_from not in ("pool", "input")
+            and not Path(self.boilerplate_from).expanduser().is_file()
+        ):
+            raise OptionError(
+                "boilerplate_from", f"expected `pool`, `input` or a file; not found: {self.boilerplate_from}"
+            )
         for position, name in enumerate(self.benchmarks):
             if name == "all":
                 continue
@@ -177,57 +220,109 @@ class Decontaminate(Step):
                 except LimkitError as error:
                     raise OptionError(f"benchmarks.{position}", error.render()) from None
 
+    def phases(self, world_size: int, records_in: int) -> list[Phase]:
+        return [Phase("index", 1), Phase("scan", world_size, reads_input=self.boilerplate_from == "input")]
+
+    def run_phase(self, phase: str, part: int, parts: int, records: Iterable[Record], offset: int) -> None:
+        folder = self.phase_dir(phase)
+        if phase == "index":
+            texts, skipped = load_benchmark_texts(self.benchmarks, self.data_dir)
+            index = BenchmarkIndex(texts, self.ngram, self.ignore_patterns, self.stoplist)
+            with atomic_writer(folder / "index.pkl", "wb") as handle:
+                pickle.dump((index, skipped), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            return
+        index, _ = self._load_index()
+        if self.boilerplate_from != "input":
+            records = self._reference(part, parts)
+        df, candidates, documents = self._scan(index, records)
+        with atomic_writer(folder / f"df-{part:05d}.npy", "wb") as handle:
+            np.save(handle, df)
+        found = sorted(candidates) if self.boilerplate_from == "input" else None
+        atomic_write_text(
+            folder / f"scan-{part:05d}.json", json.dumps({"documents": documents, "candidates": found})
+        )
+
+    def _load_index(self) -> tuple[BenchmarkIndex, list[str]]:
+        with (self.phase_dir("index") / "index.pkl").open("rb") as handle:
+            loaded: tuple[BenchmarkIndex, list[str]] = pickle.load(handle)
+        return loaded
+
+    def _reference(self, part: int, parts: int) -> Iterator[Record]:
+        """Part `part` of the documents the boilerplate is counted over: the whole pool or a file."""
+        from limkit.curate._load import Load
+
+        source = self.context.source
+        if not isinstance(source, Load):
+            raise LimkitError("decontaminate: boilerplate_from=pool needs a pipeline that starts with `load`")
+        if self.boilerplate_from == "pool":
+            reader = dataclasses.replace(source, limit=None)
+        else:
+            reader = dataclasses.replace(source, path=self.boilerplate_from, hub=None, limit=None)
+        return (record for record in reader.run([], part, parts) if REASON not in record)
+
     def prepare(self, records: Iterable[Record]) -> None:
-        texts, self._skipped = load_benchmark_texts(self.benchmarks, self.data_dir)
-        index = BenchmarkIndex(texts, self.ngram, self.ignore_patterns, self.stoplist)
-        pool_df, self._candidates = self._scan_pool(index, records)
+        index, skipped = self._load_index()
+        scans = sorted(self.phase_dir("scan").glob("df-*.npy"))
+        pool_df = sum((np.load(path) for path in scans), np.zeros(len(index.hashes), dtype=np.int64))
+        scanned = [
+            json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(self.phase_dir("scan").glob("scan-*.json"))
+        ]
+        if self.boilerplate_from == "input":
+            self._candidates = {record_id for scan in scanned for record_id in scan["candidates"]}
+            self.count("candidates", len(self._candidates))
         if self.boilerplate_min_docs > 0:
             index.set_boilerplate(pool_df, self.boilerplate_min_docs)
         self._index = index
-        self.count("candidates", len(self._candidates))
-        self.count("benchmark_documents", len(texts))
+        self.count("benchmark_documents", len(index.texts))
         self.count("benchmark_ngrams", len(index.hashes))
         self.count("boilerplate_ngrams", len(index.boilerplate))
-        self.note("benchmarks", sorted({text.benchmark for text in texts}))
-        if self._skipped:
-            self.note("skipped_benchmarks", self._skipped)
+        self.note("benchmarks", sorted({text.benchmark for text in index.texts}))
+        if len(index.boilerplate):
+            documents = sum(int(scan["documents"]) for scan in scanned)
+            examples = _boilerplate_examples(index, pool_df)
+            self.note(
+                "boilerplate", {"from": self.boilerplate_from, "documents": documents, "examples": examples}
+            )
+        if skipped:
+            self.note("skipped_benchmarks", skipped)
 
-    def _scan_pool(self, index: BenchmarkIndex, records: Iterable[Record]) -> tuple[np.ndarray, set[str]]:
-        """Pool document frequency of every benchmark n-gram, and the ids of records that share any.
+    def _scan(self, index: BenchmarkIndex, records: Iterable[Record]) -> tuple[np.ndarray, set[str], int]:
+        """Document frequency of every benchmark n-gram here, and the ids of records that share any.
 
-        Only those candidates (and exact copies) can be flagged, so `run` re-reads nothing else.
+        Only those candidates (and exact copies) can be flagged, so `run` re-encodes nothing else.
         """
         df = np.zeros(len(index.hashes), dtype=np.int64)
         candidates: set[str] = set()
-        for batch in _batches(records, self.batch_size):
+        documents = 0
+        for batch in batches(records, self.batch_size):
+            documents += len(batch)
             texts = [text_at(record, self.field) or "" for record in batch]
             found = windows([index.encode(text)[1] for text in texts], self.ngram, index.vocab.keys)
-            hit = np.isin(found.hashes, index.hashes)
+            hit = _member(found.hashes, index.hashes)
             hashes, docs = unique_pairs(found.hashes[hit], found.docs[hit])
             np.add.at(df, np.searchsorted(index.hashes, hashes), 1)
             candidates.update(batch[doc]["id"] for doc in set(docs.tolist()))
             candidates.update(
                 record["id"] for record, text in zip(batch, texts, strict=True) if index.is_exact_copy(text)
             )
-        return df, candidates
+        return df, candidates, documents
 
     def run(self, records: Iterable[Record], rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         index = self._index
         if index is None:
             raise RuntimeError("decontaminate.run before prepare")
-        items = list(records)
-        with progress_bar(len(items), f"decontaminate (rank {rank})") as advance:
-            for batch in _batches(items, self.batch_size):
-                flagged = self._flag(index, [record for record in batch if record["id"] in self._candidates])
-                yield from (flagged.get(record["id"], record) for record in batch)
-                advance(len(batch))
+        for batch in batches(records, self.batch_size):
+            suspects = [r for r in batch if self._candidates is None or r["id"] in self._candidates]
+            flagged = self._flag(index, suspects)
+            yield from (flagged.get(record["id"], record) for record in batch)
 
     def _flag(self, index: BenchmarkIndex, batch: list[Record]) -> dict[str, Record]:
         """The dropped versions of the candidates that really overlap, by id."""
         texts = [text_at(record, self.field) or "" for record in batch]
         encoded = [index.encode(text) for text in texts]
         found = windows([ids for _, ids in encoded], self.ngram, index.vocab.keys)
-        hit = np.isin(found.hashes, index.live)
+        hit = _member(found.hashes, index.live)
         hits_by_doc: dict[int, list[tuple[int, int]]] = {}
         for owner, gram, start in zip(
             found.docs[hit].tolist(), found.hashes[hit].tolist(), found.starts[hit].tolist(), strict=True
@@ -237,9 +332,24 @@ class Decontaminate(Step):
         for position, record in enumerate(batch):
             exact = index.exact.get(normalize_text(index.strip(texts[position])))
             evidence = _evidence(index, encoded[position][0], hits_by_doc.get(position, []), exact)
-            if evidence is not None and (evidence["exact"] or evidence["matched_ngrams"] >= self.min_matches):
+            if evidence is None:
+                continue
+            spans = evidence.pop("_spans")
+            if self.min_spans > 1:
+                evidence["matched_spans"] = spans
+            if self._convincing(evidence, spans):
                 flagged[record["id"]] = self.drop(record, "benchmark_overlap", **evidence)
+            elif evidence["matched_ngrams"]:
+                self.count("weak_overlaps_kept")
         return flagged
+
+    def _convincing(self, evidence: dict[str, Any], spans: int) -> bool:
+        """Exact copy; or enough shared n-grams that are more than one stock phrase."""
+        if evidence["exact"]:
+            return True
+        if evidence["matched_ngrams"] < self.min_matches:
+            return False
+        return spans >= self.min_spans or (self.min_overlap > 0 and evidence["overlap"] >= self.min_overlap)
 
 
 def _evidence(
@@ -253,6 +363,7 @@ def _evidence(
     total = max(len(tokens) - index.n + 1, 0)
     per_doc: Counter[int] = Counter()
     examples: dict[int, list[str]] = {}
+    starts: dict[int, list[int]] = {}
     confirmed = set()
     for gram, start in hits:
         mine = tokens[start : start + index.n]
@@ -261,6 +372,7 @@ def _evidence(
                 per_doc[owner] += 1
                 confirmed.add(start)
                 examples.setdefault(owner, []).append(" ".join(mine))
+                starts.setdefault(owner, []).append(start)
     if exact is not None:
         per_doc[exact] += 0
     if not per_doc:
@@ -283,18 +395,36 @@ def _evidence(
             for d, c in per_doc.most_common(4)
             if d != best
         ][:3],
+        "_spans": _spans(starts.get(best, []), index.n),
     }
 
 
-def _batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """`np.isin` for a sorted, distinct `sorted_set`: one binary search per value, no hashing or sorting."""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    found = np.searchsorted(sorted_set, values)
+    return sorted_set[np.minimum(found, len(sorted_set) - 1)] == values
+
+
+def _spans(starts: list[int], n: int) -> int:
+    """Separate places among matched n-gram starts: n-grams that share a token belong to one place."""
+    ordered = sorted(set(starts))
+    return sum(1 for i, start in enumerate(ordered) if i == 0 or start - ordered[i - 1] >= n)
+
+
+def _boilerplate_examples(
+    index: BenchmarkIndex, pool_df: np.ndarray, count: int = 10
+) -> list[dict[str, Any]]:
+    """The most widespread boilerplate n-grams as text, with how many documents hold each."""
+    total = pool_df + index.bench_df
+    chosen = np.isin(index.hashes, index.boilerplate)
+    order = np.flatnonzero(chosen)[np.argsort(-total[chosen], kind="stable")][:count]
+    examples = []
+    for position in order.tolist():
+        doc, start = index.owners(int(index.hashes[position]))[0]
+        examples.append({"ngram": " ".join(index.gram_text(doc, start)), "documents": int(total[position])})
+    return examples
 
 
 def load_benchmark_texts(names: Sequence[str], data_dir: str | None) -> tuple[list[BenchmarkText], list[str]]:

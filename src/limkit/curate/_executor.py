@@ -27,11 +27,14 @@ from limkit.curate._jobs import (
     PREPARE_MARKER,
     Job,
     done_marker,
+    output_count,
+    phase_marker,
     run_job,
     shard_markers,
 )
 from limkit.curate._pipeline import Pipeline
-from limkit.curate._step import StepContext
+from limkit.curate._progress import stage_progress
+from limkit.curate._step import Step, StepContext
 from limkit.data import atomic_write_text
 from limkit.errors import LimkitError
 
@@ -245,6 +248,7 @@ def _context(pipeline: Pipeline, index: int, out_dir: Path) -> StepContext:
         store_dir=work / "store",
         label=label,
         cache_path=pipeline.cache_path(),
+        source=pipeline.steps[0],
     )
 
 
@@ -254,21 +258,66 @@ def _run_step(pipeline: Pipeline, index: int, out_dir: Path, executor: Executor)
     step = pipeline.steps[index]
     context = _context(pipeline, index, out_dir)
     input_dir = out_dir / "work" / pipeline.labels[index - 1] if index > 0 else None
-    job = Job("prepare", step, index, context, input_dir)
-    if step.needs_prepare and not (context.step_dir / PREPARE_MARKER).is_file():
-        executor.map([job])
+    records_in = output_count(input_dir) if input_dir is not None else 0
     world_size = max(1, step.shard_count(executor.tasks))
+    if step.needs_prepare and not (context.step_dir / PREPARE_MARKER).is_file():
+        _run_phases(step, index, context, input_dir, executor, world_size, records_in)
+        with stage_progress(f"{context.label} prepare", 1, context.step_dir, "prepare", ["prepare"], "jobs"):
+            executor.map([Job("prepare", step, index, context, input_dir)])
     _forget_other_layouts(context.step_dir, world_size)
     pending = [rank for rank in range(world_size) if not done_marker(context.step_dir, rank).is_file()]
-    executor.map([Job("shard", step, index, context, input_dir, rank, world_size) for rank in pending])
+    names = [f"shard-{rank:05d}" for rank in pending]
+    total = records_in if input_dir is not None else 0
+    with stage_progress(context.label, total, context.step_dir, "shard-", names):
+        executor.map([Job("shard", step, index, context, input_dir, rank, world_size) for rank in pending])
     if step.needs_finalize and not (context.step_dir / FINALIZE_MARKER).is_file():
         executor.map([Job("finalize", step, index, context, input_dir)])
     return time.perf_counter() - started
 
 
+def _run_phases(
+    step: Step,
+    index: int,
+    context: StepContext,
+    input_dir: Path | None,
+    executor: Executor,
+    world_size: int,
+    records_in: int,
+) -> None:
+    """Runs every part of every phase that has no marker yet, phase after phase.
+
+    A phase whose finished parts were cut differently (another shard count) is redone, and so is every
+    phase after it, since later phases read the earlier ones' files.
+    """
+    redo = False
+    for phase in step.phases(world_size, records_in):
+        phase_dir = context.step_dir / phase.name
+        markers = [json.loads(p.read_text(encoding="utf-8")) for p in phase_dir.glob("done-*.json")]
+        if redo or any(int(marker["parts"]) != phase.parts for marker in markers):
+            shutil.rmtree(phase_dir, ignore_errors=True)
+            redo = True
+        todo = [
+            part
+            for part in range(phase.parts)
+            if not phase_marker(context.step_dir, phase.name, part).is_file()
+        ]
+        redo = redo or bool(todo)
+        jobs = [
+            Job("phase", step, index, context, input_dir, part, phase.parts, phase.name, phase.reads_input)
+            for part in todo
+        ]
+        total, unit = (records_in, "rows") if phase.reads_input else (phase.parts, "parts")
+        names = [f"{phase.name}-{part:05d}" for part in todo]
+        with stage_progress(
+            f"{context.label} {phase.name}", total, context.step_dir, f"{phase.name}-", names, unit
+        ):
+            executor.map(jobs)
+
+
 def _forget_other_layouts(step_dir: Path, world_size: int) -> None:
     """Shards cut for a different number of tasks do not line up with the new cut: drop them."""
     if any(int(marker["world_size"]) != world_size for marker in shard_markers(step_dir)):
-        for path in step_dir.glob("*-[0-9][0-9][0-9][0-9][0-9].*"):
-            path.unlink()
+        for pattern in ("kept-*.jsonl", "dropped-*.jsonl", "done-*.json"):
+            for path in step_dir.glob(pattern):
+                path.unlink()
         (step_dir / FINALIZE_MARKER).unlink(missing_ok=True)

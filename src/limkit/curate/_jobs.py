@@ -8,7 +8,6 @@ in-process, in a local worker process or on a Ray node.
 
 from __future__ import annotations
 
-import itertools
 import json
 import pickle
 import time
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from limkit.curate._load import shard_bounds
+from limkit.curate._progress import counted, job_progress
 from limkit.curate._record import REASON, Record
 from limkit.curate._step import Step, StepContext
 from limkit.data import atomic_write_text, atomic_writer
@@ -68,6 +68,30 @@ def step_output(step_dir: Path, kind: str = "kept") -> Iterator[Record]:
     return read_lines(files(step_dir, int(marker["rank"])) for marker in markers)
 
 
+def output_count(step_dir: Path) -> int:
+    """How many records a finished step kept (what the next step receives)."""
+    return sum(int(marker["kept"]) for marker in shard_markers(step_dir))
+
+
+def output_slice(step_dir: Path, start: int, end: int) -> Iterator[Record]:
+    """Kept records `start` to `end` (0-based, end excluded) of a finished step, streamed.
+
+    Whole shard files before `start` are skipped unread, lines within a file unparsed: a shard of a
+    large pool costs its own slice, not everything before it.
+    """
+    position = 0
+    for marker in shard_markers(step_dir):
+        first, position = position, position + int(marker["kept"])
+        if position <= start or first >= end:
+            continue
+        with kept_file(step_dir, int(marker["rank"])).open(encoding="utf-8") as handle:
+            for index, line in enumerate(handle, start=first):
+                if index >= end:
+                    break
+                if index >= start:
+                    yield json.loads(line)
+
+
 @dataclass
 class Job:
     """What a worker needs: the step, where it lives on disk, and which part of the input is its own."""
@@ -79,6 +103,8 @@ class Job:
     input_dir: Path | None = None
     rank: int = 0
     world_size: int = 1
+    phase: str = ""
+    reads_input: bool = False
 
 
 def run_job(job: Job) -> dict[str, Any]:
@@ -95,6 +121,8 @@ def run_job(job: Job) -> dict[str, Any]:
             pickle.dump(step, handle)
         atomic_write_text(step_dir / PREPARE_MARKER, json.dumps(marker))
         return marker
+    if job.kind == "phase":
+        return _run_phase(job, step, started)
     if job.kind == "finalize":
         step.finalize(step_output(step_dir))
         marker = _marker(step, started, kind="finalize")
@@ -103,8 +131,38 @@ def run_job(job: Job) -> dict[str, Any]:
     return _run_shard(job, step, started)
 
 
+def phase_marker(step_dir: Path, phase: str, part: int) -> Path:
+    return step_dir / phase / f"done-{part:05d}.json"
+
+
+def _run_phase(job: Job, step: Step, started: float) -> dict[str, Any]:
+    phase_dir = step.phase_dir(job.phase)
+    phase_dir.mkdir(parents=True, exist_ok=True)
+    offset, count, records = 0, 0, _nothing()
+    if job.input_dir is not None and job.reads_input:
+        offset, count, records = shard_input(job.input_dir, job.rank, job.world_size)
+    with job_progress(job.context.step_dir, f"{job.phase}-{job.rank:05d}") as tick:
+        step.run_phase(job.phase, job.rank, job.world_size, counted(records, tick), offset)
+        if not job.reads_input:
+            tick(1)  # such a phase's bar counts parts
+    marker = _marker(step, started, kind="phase", phase=job.phase, part=job.rank, parts=job.world_size)
+    marker["records_in"] = count
+    atomic_write_text(phase_marker(job.context.step_dir, job.phase, job.rank), json.dumps(marker))
+    return marker
+
+
+def _nothing() -> Iterator[Record]:
+    return iter(())
+
+
+def shard_input(input_dir: Path, rank: int, world_size: int) -> tuple[int, int, Iterator[Record]]:
+    """(offset, count, records) of input shard `rank` of `world_size`."""
+    start, end = shard_bounds(output_count(input_dir), rank, world_size)
+    return start, end - start, output_slice(input_dir, start, end)
+
+
 def _load_step(job: Job) -> Step:
-    if job.kind != "prepare" and job.step.needs_prepare:
+    if job.kind not in ("prepare", "phase") and job.step.needs_prepare:
         with (job.context.step_dir / PREPARED).open("rb") as handle:
             step: Step = pickle.load(handle)
         return step
@@ -115,27 +173,29 @@ def _input(input_dir: Path | None) -> Iterator[Record]:
     return step_output(input_dir) if input_dir is not None else iter(())
 
 
-def _shard_input(job: Job) -> tuple[list[Record], set[str] | None]:
-    if job.input_dir is None:
-        return [], None
-    total = sum(int(marker["kept"]) for marker in shard_markers(job.input_dir))
-    start, end = shard_bounds(total, job.rank, job.world_size)
-    records = list(itertools.islice(step_output(job.input_dir), start, end))
-    return records, {record["id"] for record in records}
-
-
 def _run_shard(job: Job, step: Step, started: float) -> dict[str, Any]:
-    records, expected = _shard_input(job)
+    """Streams the shard through the step, checking that each input record comes out exactly once.
+
+    Only records read but not yet yielded are remembered (a streaming step holds a batch at most), so
+    the check costs no memory proportional to the shard.
+    """
     step_dir = job.context.step_dir
-    seen: set[str] = set()
+    count, records = 0, _nothing()
+    if job.input_dir is not None:
+        _, count, records = shard_input(job.input_dir, job.rank, job.world_size)
+    pending: set[str] = set()
+    seen: set[str] | None = set() if job.input_dir is None else None
     reasons: Counter[str] = Counter()
-    kept = 0
+    kept = total = 0
     with (
         atomic_writer(kept_file(step_dir, job.rank)) as keep,
         atomic_writer(dropped_file(step_dir, job.rank)) as lose,
+        job_progress(step_dir, f"shard-{job.rank:05d}") as tick,
     ):
-        for record in step.run(records, job.rank, job.world_size):
-            _check_once(job, record, seen, expected)
+        for record in step.run(_remember(records, pending), job.rank, job.world_size):
+            _check_once(job, record, pending, seen)
+            total += 1
+            tick(1)
             if REASON in record:
                 reason = {"step": step.step_name, "step_index": job.index, **record[REASON]}
                 reasons[str(reason.get("code"))] += 1
@@ -143,19 +203,18 @@ def _run_shard(job: Job, step: Step, started: float) -> dict[str, Any]:
             else:
                 kept += 1
                 keep.write(json.dumps(record, ensure_ascii=False) + "\n")
-    if expected is not None and seen != expected:
-        missing = sorted(expected - seen)[:5]
-        raise LimkitError(
-            f"step {job.context.label} lost {len(expected - seen)} record(s), e.g. {missing}: "
-            "every input record must be yielded once, kept or dropped"
-        )
+        if pending:
+            raise LimkitError(
+                f"step {job.context.label} lost {len(pending)} record(s), e.g. {sorted(pending)[:5]}: "
+                "every input record must be yielded once, kept or dropped"
+            )
     marker = _marker(
         step,
         started,
         kind="shard",
         rank=job.rank,
         world_size=job.world_size,
-        records_in=len(records) if expected is not None else len(seen),
+        records_in=count if job.input_dir is not None else total,
         kept=kept,
         dropped=sum(reasons.values()),
         reasons=dict(reasons),
@@ -164,15 +223,26 @@ def _run_shard(job: Job, step: Step, started: float) -> dict[str, Any]:
     return marker
 
 
-def _check_once(job: Job, record: Record, seen: set[str], expected: set[str] | None) -> None:
+def _remember(records: Iterator[Record], pending: set[str]) -> Iterator[Record]:
+    for record in records:
+        pending.add(record["id"])
+        yield record
+
+
+def _check_once(job: Job, record: Record, pending: set[str], seen: set[str] | None) -> None:
     record_id = record.get("id")
     if not isinstance(record_id, str):
         raise LimkitError(f"step {job.context.label} yielded a record without a string id")
-    if record_id in seen:
-        raise LimkitError(f"step {job.context.label} yielded record {record_id!r} twice")
-    if expected is not None and record_id not in expected:
-        raise LimkitError(f"step {job.context.label} yielded record {record_id!r} that was not in its input")
-    seen.add(record_id)
+    if seen is not None:  # a source: no input to check against, only repeats
+        if record_id in seen:
+            raise LimkitError(f"step {job.context.label} yielded record {record_id!r} twice")
+        seen.add(record_id)
+        return
+    if record_id not in pending:
+        raise LimkitError(
+            f"step {job.context.label} yielded record {record_id!r} twice, or one that was not in its input"
+        )
+    pending.discard(record_id)
 
 
 def _marker(step: Step, started: float, *, kind: str, **extra: Any) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 Every source row becomes `{"id", "problem", "answer", ...}` through a field map, so the rest of the
 pipeline never sees a dataset's own column names. Bad rows are named by file, line (or row) and field.
+
+Rows are streamed: JSONL line by line, Parquet by record batch, so a shard holds its own records one at
+a time (plus the ids seen, to refuse duplicates). A JSON list is one document and is parsed whole.
 """
 
 from __future__ import annotations
@@ -121,10 +124,14 @@ class Load(Step):
             yield item
 
     def run(self, records: Iterable[Record], rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        rows = list(self._rows())
-        start, end = shard_bounds(len(rows), rank, world_size)
+        """Yields this rank's slice; every row's id is still checked against all others.
+
+        The shard's output is written atomically, so a duplicate found after some records were yielded
+        still leaves nothing behind.
+        """
+        start, end = shard_bounds(self._count(), rank, world_size)
         seen: dict[str, int] = {}
-        for position, row in rows:
+        for index, (position, row) in enumerate(self._rows()):
             record_id = self._id(row, position)
             if record_id in seen:
                 raise LimkitError(
@@ -134,8 +141,22 @@ class Load(Step):
                     field=self.column("id"),
                 )
             seen[record_id] = position
-        for position, row in rows[start:end]:
-            yield self._record(row, position)
+            if start <= index < end:
+                yield self._record(row, position)
+
+    def _count(self) -> int:
+        """How many rows the source has (within `limit`), without building them where the format allows."""
+        path = Path(self.path).expanduser() if self.path is not None else None
+        if path is not None and path.is_file() and _kind(path) == "jsonl":
+            with path.open("rb") as handle:
+                total = sum(1 for line in handle if line.strip())
+        elif path is not None and path.is_file() and _kind(path) == "parquet":
+            import pyarrow.parquet as pq
+
+            total = pq.ParquetFile(path).metadata.num_rows
+        else:
+            total = sum(1 for _ in self._rows())
+        return total if self.limit is None else min(total, self.limit)
 
     def _id(self, row: dict[str, Any], position: int) -> str:
         column = self.column("id")
@@ -190,10 +211,39 @@ def _text(value: Any, source: str, position: int, column: str) -> str:
     )
 
 
-def _file_rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    from limkit.data import read_records
+def _kind(path: Path) -> str:
+    if path.suffix == ".parquet":
+        return "parquet"
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        return "json" if handle.read(4096).lstrip().startswith("[") else "jsonl"
 
-    return read_records(path)
+
+def _file_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    from limkit.data import read_json_or_jsonl, read_jsonl
+
+    if not path.is_file():
+        raise LimkitError("file not found", path=path)
+    kind = _kind(path)
+    if kind == "jsonl":
+        yield from read_jsonl(path)
+    elif kind == "json":
+        yield from read_json_or_jsonl(path)
+    else:
+        yield from _parquet_rows(path)
+
+
+def _parquet_rows(path: Path, batch_size: int = 4096) -> Iterator[tuple[int, dict[str, Any]]]:
+    import pyarrow.parquet as pq
+
+    try:
+        batches = pq.ParquetFile(path).iter_batches(batch_size=batch_size)
+        position = 0
+        for batch in batches:
+            for row in batch.to_pylist():
+                position += 1
+                yield position, row
+    except (OSError, ValueError) as error:  # pyarrow raises ArrowInvalid (a ValueError) or OSError
+        raise LimkitError(f"not a readable Parquet file ({error})", path=path) from None
 
 
 def _dataset_rows(dataset: Any) -> Iterator[tuple[int, dict[str, Any]]]:

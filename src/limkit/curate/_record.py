@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 Record = dict[str, Any]
@@ -77,3 +78,15 @@ def text_at(record: Record, dotted: str) -> str | None:
     if isinstance(value, dict):
         value = value.get("text")
     return value if isinstance(value, str) else None
+
+
+def batches(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    """Consecutive lists of `size` records (the last may be shorter): numpy work per batch, not per record."""
+    batch: list[Record] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

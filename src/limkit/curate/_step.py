@@ -6,6 +6,10 @@
 - `run(records, rank, world_size)` handles one shard. It yields every record it receives exactly once:
   kept as is (possibly enriched) or marked with `drop(...)`. The executor checks this.
 - `finalize(records)` sees the step's kept output once, after all shards (the `write` step uses it).
+- `phases(...)` / `run_phase(...)`: parallel passes a step makes before `prepare`, so that a global
+  decision need not read every record in one process. Dedup computes MinHash signatures per input shard,
+  then buckets them per hash partition, and its `prepare` only resolves the small candidate graph; each
+  part of a phase is a job with its own completion marker, so a killed run resumes part by part.
 
 "What runs" (steps) is separate from "where it runs" (executors): a step keeps no open handles or
 loaded models between calls, so it pickles and can be shipped to another process or machine.
@@ -52,6 +56,8 @@ class StepContext:
         store_dir: Shared directory that survives configuration changes (e.g. difficulty pass counts).
         label: The step's label, `NN_name`.
         cache_path: The LLM request cache (None: `$LIMKIT_CACHE` or the default path).
+        source: The pipeline's source step, for a step that needs the whole pool rather than its input
+            (decontamination's boilerplate counts).
     """
 
     out_dir: Path
@@ -59,6 +65,22 @@ class StepContext:
     store_dir: Path
     label: str
     cache_path: Path | None = None
+    source: Step | None = None
+
+
+@dataclass(frozen=True)
+class Phase:
+    """A parallel pass before `prepare`: `parts` jobs, each calling `run_phase(name, part, parts, ...)`.
+
+    Attributes:
+        name: The phase's name; its files live in `step_dir/<name>/`.
+        parts: How many jobs it is split into.
+        reads_input: Whether part `p` is given input shard `p` of `parts` (else no records).
+    """
+
+    name: str
+    parts: int
+    reads_input: bool = False
 
 
 @dataclass
@@ -88,6 +110,25 @@ class Step(abc.ABC):
     @abc.abstractmethod
     def run(self, records: Iterable[Record], rank: int = 0, world_size: int = 1) -> Iterator[Record]:
         """Yields each input record once, kept or marked with `self.drop(...)`."""
+
+    def phases(self, world_size: int, records_in: int) -> list[Phase]:
+        """Parallel passes run (in order) before `prepare`; `world_size` is the step's shard count."""
+        return []
+
+    def run_phase(self, phase: str, part: int, parts: int, records: Iterable[Record], offset: int) -> None:
+        """One part of a phase; writes its results below `phase_dir(phase)`.
+
+        Args:
+            phase: The phase's name.
+            part: This job's part number.
+            parts: How many parts the phase has.
+            records: Input shard `part` of `parts` for a phase that reads the input, else empty.
+            offset: Position of the shard's first record in the whole input.
+        """
+        raise NotImplementedError(f"step {self.step_name!r} declares phase {phase!r} but does not run it")
+
+    def phase_dir(self, phase: str) -> Path:
+        return self.context.step_dir / phase
 
     def finalize(self, records: Iterable[Record]) -> None:  # noqa: B027 - optional phase
         """Sees the step's kept output once, after all shards (only when `needs_finalize`)."""
