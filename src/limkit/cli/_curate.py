@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from limkit.errors import LimkitError
+from limkit.errors import UsageError
 
 
 def curate_command(
@@ -40,7 +40,7 @@ def curate_command(
         typer.echo(_describe_steps())
         return
     if recipe is None:
-        raise LimkitError("give a recipe file, e.g. limkit curate recipes/limo.yaml --out runs/limo")
+        raise UsageError("give a recipe file, e.g. limkit curate recipes/limo.yaml --out runs/limo")
     from limkit.curate import load_recipe
 
     loaded = load_recipe(recipe, overrides or [])
@@ -51,7 +51,7 @@ def curate_command(
         typer.echo(f"# {len(loaded.pipeline.steps)} steps, all checks passed", err=True)
         return
     if out is None:
-        raise LimkitError("give an output directory with --out DIR", field="out")
+        raise UsageError("give an output directory with --out DIR", field="out")
     result = loaded.run(out)
     from limkit.progress import stderr_console
 

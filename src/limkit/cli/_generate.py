@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from limkit.errors import LimkitError
+from limkit.errors import LimkitError, UsageError
 
 Backend = Annotated[
     str,
@@ -94,11 +94,11 @@ def generate_command(
     from limkit.progress import stderr_console
 
     if no_cache and cache is not None:
-        raise LimkitError("choose either --cache PATH or --no-cache, not both", field="cache")
+        raise UsageError("choose either --cache PATH or --no-cache, not both", field="cache")
     try:
         params = SamplingParams(n=n, temperature=temperature, top_p=top_p, max_tokens=max_tokens, seed=seed)
     except ValueError as error:
-        raise LimkitError(str(error)) from None
+        raise UsageError(str(error)) from None
     structured = read_structured(choice, json_schema, attempts)
     requests, original_ids = read_requests(input, params, structured)
     options = BackendOptions(
