@@ -15,10 +15,9 @@ from typing import Any
 import yaml
 
 from limkit.data import atomic_write_text, read_jsonl, write_jsonl
-from limkit.demo._config import FOUNDATION_FAMILIES, DemoConfig
-from limkit.demo._pool import eval_problems, eval_rows, foundation_rows, training_pool
+from limkit.loops.demo._config import DemoConfig
+from limkit.loops.demo._pool import eval_problems, eval_rows, foundation_rows, training_pool
 
-MODELS = ("base", "curated", "random", "full")
 FILTER_STEPS = ("dedup", "decontaminate")
 
 
@@ -75,7 +74,11 @@ def write_data(paths: DemoPaths, config: DemoConfig) -> None:
     write_jsonl(
         paths.foundation,
         foundation_rows(
-            config.seed, config.foundation_size, FOUNDATION_FAMILIES, held_out, config.foundation_rich_share
+            config.seed,
+            config.foundation_size,
+            held_out,
+            config.foundation_drill_share,
+            config.facts_per_drill,
         ),
     )
     write_jsonl(paths.pool, training_pool(config.seed, config.pool_size, held_out))

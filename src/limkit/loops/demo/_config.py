@@ -6,10 +6,6 @@ from dataclasses import dataclass, field, replace
 
 from limkit.llm.tiny import TinyModelSpec
 
-# The families the foundation model is pre-trained on; the pool and the evaluation cover all six, so the
-# difficulty step has something real to find: problems of the families the model has never practised.
-FOUNDATION_FAMILIES = ("addition", "subtraction", "multiplication")
-
 
 @dataclass(frozen=True)
 class DemoConfig:
@@ -19,7 +15,8 @@ class DemoConfig:
     pool_size: int = 2500
     eval_size: int = 100
     foundation_size: int = 5000
-    foundation_rich_share: float = 0.3
+    foundation_drill_share: float = 0.5
+    facts_per_drill: int = 6
     foundation_epochs: int = 2
     foundation_learning_rate: float = 3e-3
     select_k: int = 200
