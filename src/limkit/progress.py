@@ -29,13 +29,13 @@ from rich.progress import (
 stderr_console = Console(stderr=True)
 
 # Read by the libraries when they are first imported, so they start quiet without being imported here
-# (importing transformers only to silence it would cost seconds on commands that never use it).
+# (importing transformers only to silence it would cost seconds on commands that never use it). Hub
+# download bars stay: a download is worth watching.
 _QUIET_ENV = {
     "TRANSFORMERS_VERBOSITY": "error",
     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
     "DATASETS_VERBOSITY": "error",
     "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
-    "HF_HUB_DISABLE_PROGRESS_BARS": "1",
 }
 _QUIET_LOGGERS = ("transformers", "trl", "datasets", "accelerate", "peft", "huggingface_hub", "torch")
 # Warnings raised inside these libraries are about their internals (deprecations, defaults they chose),
@@ -98,11 +98,11 @@ def _quiet_loaded_libraries() -> Callable[[], None]:
         hf_logging.disable_progress_bar()
     if "datasets" in sys.modules:
         from datasets.utils import logging as ds_logging
-        from datasets.utils import tqdm as ds_tqdm
+        from datasets.utils.tqdm import are_progress_bars_disabled, disable_progress_bars
 
-        previous["datasets"] = (ds_logging.get_verbosity(), not ds_tqdm.are_progress_bars_disabled())
+        previous["datasets"] = (ds_logging.get_verbosity(), not are_progress_bars_disabled())
         ds_logging.set_verbosity_error()
-        ds_tqdm.disable_progress_bars()
+        disable_progress_bars()
 
     def restore() -> None:
         if "transformers" in sys.modules:
@@ -115,12 +115,12 @@ def _quiet_loaded_libraries() -> Callable[[], None]:
         if "datasets" in sys.modules:
             from datasets import config as ds_config
             from datasets.utils import logging as ds_logging
-            from datasets.utils import tqdm as ds_tqdm
+            from datasets.utils.tqdm import enable_progress_bars
 
             level, bars = previous.get("datasets", (logging.WARNING, True))
             ds_logging.set_verbosity(level)
             if bars and ds_config.HF_DATASETS_DISABLE_PROGRESS_BARS is not True:
-                ds_tqdm.enable_progress_bars()
+                enable_progress_bars()
 
     return restore
 

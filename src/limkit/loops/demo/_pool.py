@@ -3,9 +3,10 @@
 LIMO's hypothesis has two parts: the foundation model already holds the knowledge, and a few
 demonstrations of *how to reason* draw it out. The world is built to make both parts true at toy scale:
 
-- The knowledge is every single computation any problem needs (`7 * 8 = 56`, `61 - 13 = 48`). The
-  foundation model practises all of them, as drilled facts and as one-step word problems answered in
-  one line, and never sees a worked multi-step solution.
+- The knowledge is every single computation any problem needs (`7 * 8 = 56`, `15 - 6 = 9`): a few
+  hundred facts, small enough for a tiny model to know them all. The foundation model practises them as
+  drilled facts and as one-step word problems answered in one line, and never sees a worked multi-step
+  solution.
 - Four of the seven families need two or three computations chained. Knowing each one is not enough:
   the model has to learn to write the intermediate results down, which is what the pool's chains show.
 
@@ -38,15 +39,15 @@ class Problem:
 
 def _add(rng: random.Random) -> Problem:
     name, thing = rng.choice(NAMES), rng.choice(THINGS)
-    a, b = rng.randint(2, 40), rng.randint(2, 20)
+    a, b = rng.randint(1, 9), rng.randint(1, 9)
     text = f"{name} has {a} {thing} and gets {b} more. How many {thing} does {name} have now?"
     return Problem("addition", text, a + b, ((f"{a} + {b}", a + b),), (f"{a + b} - {b}", a))
 
 
 def _subtract(rng: random.Random) -> Problem:
     name, thing = rng.choice(NAMES), rng.choice(THINGS)
-    b = rng.randint(2, 20)
-    a = b + rng.randint(1, 40)
+    b = rng.randint(1, 9)
+    a = b + rng.randint(1, 9)
     text = f"{name} had {a} {thing} and gave {b} of them away. How many {thing} are left?"
     return Problem("subtraction", text, a - b, ((f"{a} - {b}", a - b),), (f"{a - b} + {b}", a))
 
@@ -67,8 +68,8 @@ def _divide(rng: random.Random) -> Problem:
 
 def _two_step(rng: random.Random) -> Problem:
     name, thing = rng.choice(NAMES), rng.choice(THINGS)
-    a, b = rng.randint(5, 30), rng.randint(2, 20)
-    c = rng.randint(1, a + b - 1)
+    a, b = rng.randint(1, 9), rng.randint(1, 9)
+    c = rng.randint(1, min(9, a + b - 1))
     text = (
         f"{name} has {a} {thing}, buys {b} more, and then gives {c} to a friend. How many {thing} are left?"
     )
@@ -77,35 +78,35 @@ def _two_step(rng: random.Random) -> Problem:
 
 
 def _linear(rng: random.Random) -> Problem:
-    x, a, b = rng.randint(2, 9), rng.randint(2, 6), rng.randint(1, 20)
+    x, a, b = rng.randint(2, 5), rng.randint(2, 3), rng.randint(1, 3)
     c = a * x + b
     text = f"Solve for x: {a}x + {b} = {c}."
     steps = ((f"{c} - {b}", c - b), (f"{c - b} / {a}", x))
     return Problem("linear-equation", text, x, steps, (f"{a} * {x}", a * x))
 
 
-def _multiply_add(rng: random.Random) -> Problem:
-    name, thing = rng.choice(NAMES), rng.choice(THINGS)
-    a, b, c = rng.randint(2, 9), rng.randint(2, 9), rng.randint(2, 20)
+def _divide_add(rng: random.Random) -> Problem:
+    thing = rng.choice(THINGS)
+    b, q, c = rng.randint(2, 9), rng.randint(2, 9), rng.randint(1, 9)
     text = (
-        f"{name} has {c} {thing} and buys {a} packs with {b} {thing} in each pack. "
-        f"How many {thing} does {name} have now?"
+        f"{b * q} {thing} are shared equally among {b} children, and then each child gets {c} more. "
+        f"How many {thing} does each child have?"
     )
-    steps = ((f"{a} * {b}", a * b), (f"{a * b} + {c}", a * b + c))
-    return Problem("multiply-add", text, a * b + c, steps, (f"{a * b + c} - {c}", a * b))
+    steps = ((f"{b * q} / {b}", q), (f"{q} + {c}", q + c))
+    return Problem("divide-add", text, q + c, steps, (f"{q + c} - {c}", q))
 
 
 def _three_step(rng: random.Random) -> Problem:
     name, thing = rng.choice(NAMES), rng.choice(THINGS)
-    a, b = rng.randint(2, 9), rng.randint(2, 9)
-    c = rng.randint(1, a * b - 1)
-    d = rng.randint(2, 20)
+    a, b = rng.randint(1, 9), rng.randint(1, 9)
+    c = rng.randint(1, min(9, a + b - 1))
+    d = rng.randint(1, 9)
     text = (
-        f"{name} fills {a} bags with {b} {thing} each, gives {c} {thing} away, and then finds {d} more. "
+        f"{name} has {a} {thing}, buys {b} more, gives {c} away, and then finds {d} more. "
         f"How many {thing} does {name} have?"
     )
-    steps = ((f"{a} * {b}", a * b), (f"{a * b} - {c}", a * b - c), (f"{a * b - c} + {d}", a * b - c + d))
-    return Problem("three-step", text, a * b - c + d, steps, (f"{a * b - c + d} - {d}", a * b - c))
+    steps = ((f"{a} + {b}", a + b), (f"{a + b} - {c}", a + b - c), (f"{a + b - c} + {d}", a + b - c + d))
+    return Problem("three-step", text, a + b - c + d, steps, (f"{a + b - c + d} - {d}", a + b - c))
 
 
 FAMILIES: tuple[Callable[[random.Random], Problem], ...] = (
@@ -115,7 +116,7 @@ FAMILIES: tuple[Callable[[random.Random], Problem], ...] = (
     _divide,
     _two_step,
     _linear,
-    _multiply_add,
+    _divide_add,
     _three_step,
 )
 FAMILY_NAMES = (
@@ -125,7 +126,7 @@ FAMILY_NAMES = (
     "division",
     "two-step",
     "linear-equation",
-    "multiply-add",
+    "divide-add",
     "three-step",
 )
 

@@ -23,7 +23,7 @@ def write_demo_report(
     config: DemoConfig,
     summary: DemoSummary,
     curation: dict[int, dict[str, Any]],
-    timings: dict[int, dict[str, float]],
+    timings: dict[int, dict[str, tuple[float, float]]],
 ) -> Path:
     first = summary.seeds[0]
     paths = DemoPaths(out_dir / f"seed-{first}")
@@ -39,7 +39,9 @@ def write_demo_report(
         html.section(f"Curation funnel (seed {first})", _funnel_table(curation[first])),
         html.section(f"pass@k (seed {first})", _pass_at_k_figure(paths)),
         html.section(f"Training loss (seed {first})", _loss_figure(paths)),
-        html.section("Time per stage (this invocation, seconds)", _timings_table(timings)),
+        html.section(
+            "Time per stage (this invocation, seconds; CPU of the main process)", _timings_table(timings)
+        ),
         html.section(
             "Files",
             html.paragraph(
@@ -105,11 +107,15 @@ def _family_table(summary: DemoSummary) -> str:
     return html.table(["model", *families], rows)
 
 
-def _timings_table(timings: dict[int, dict[str, float]]) -> str:
+def _timings_table(timings: dict[int, dict[str, tuple[float, float]]]) -> str:
     seeds = list(timings)
     stages = list(timings[seeds[0]])
-    rows = [(stage, *(round(timings[s].get(stage, 0.0), 1) for s in seeds)) for stage in stages]
-    return html.table(["stage", *(f"seed {s}" for s in seeds)], rows)
+    rows = [
+        (stage, *(round(value, 1) for s in seeds for value in timings[s].get(stage, (0.0, 0.0))))
+        for stage in stages
+    ]
+    columns = [label for s in seeds for label in (f"seed {s} wall", f"seed {s} CPU")]
+    return html.table(["stage", *columns], rows)
 
 
 def _rows_in(path: Path) -> int:
