@@ -29,13 +29,13 @@ from rich.progress import (
 stderr_console = Console(stderr=True)
 
 # Read by the libraries when they are first imported, so they start quiet without being imported here
-# (importing transformers only to silence it would cost seconds on commands that never use it). Hub
-# download bars stay: a download is worth watching.
+# (importing transformers only to silence it would cost seconds on commands that never use it).
 _QUIET_ENV = {
     "TRANSFORMERS_VERBOSITY": "error",
     "TRANSFORMERS_NO_ADVISORY_WARNINGS": "1",
     "DATASETS_VERBOSITY": "error",
     "HF_DATASETS_DISABLE_PROGRESS_BARS": "1",
+    "HF_HUB_DISABLE_PROGRESS_BARS": "1",  # transformers draws its bars (loading weights) through the hub's
 }
 _QUIET_LOGGERS = ("transformers", "trl", "datasets", "accelerate", "peft", "huggingface_hub", "torch")
 # Warnings raised inside these libraries are about their internals (deprecations, defaults they chose),
@@ -72,7 +72,9 @@ def library_output(verbose: bool = False) -> Iterator[None]:
             warnings.filterwarnings("ignore", module=_LIBRARY_MODULES)
             yield
     finally:
-        restore()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "cannot enable progress bars": the variable read at import wins
+            restore()
         for name, level in saved_levels.items():
             logging.getLogger(name).setLevel(level)
         for name, previous in saved_env.items():

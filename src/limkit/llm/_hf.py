@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from limkit.errors import LimkitError
-from limkit.llm._cache import CompletionCache
+from limkit.llm._cache import CompletionCache, cache_key
 from limkit.llm._generator import Generator, WorkItem
 from limkit.llm._models import fingerprint, local_model_dir
 from limkit.llm._types import Completion, SamplingParams, Usage
@@ -99,7 +99,7 @@ class HFGenerator(Generator):
             "do_sample": False,
         }
         if params.temperature > 0:
-            seeds = [int(item.key[:15], 16) for item in batch]
+            seeds = [_row_seed(item) for item in batch]
             kwargs["logits_processor"] = [_RowSampler(seeds, params.temperature, params.top_p)]
         if params.stop:
             kwargs.update(stop_strings=list(params.stop), tokenizer=self._tokenizer)
@@ -114,6 +114,15 @@ class HFGenerator(Generator):
         text, stopped = _cut_at_stop(self._tokenizer.decode(used, skip_special_tokens=True), params.stop)
         finish = "stop" if end is not None or stopped else "length"
         return Completion(item.request.id, item.sample, text, finish, Usage(prompt_len, len(used)))
+
+
+def _row_seed(item: WorkItem) -> int:
+    """The seed of a row's random stream: what it asks (prompt, sampling, seed, sample index).
+
+    Not the model's identity, which holds the local path and the weight files' times: with it, the same
+    seed sampled differently from a retrained or moved copy of the same weights.
+    """
+    return int(cache_key("", item.request, item.sample)[:15], 16)
 
 
 class _RowSampler:

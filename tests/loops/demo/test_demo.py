@@ -185,7 +185,10 @@ def _run_files(out: Path) -> dict[str, str]:
         files[f"{name}/loss"] = json.dumps(
             [json.loads(line).get("loss") for line in (root / "models" / name / "loss.jsonl").open()]
         )
-    files["curated"] = (root / "curate" / "kept.jsonl").read_text()
+    kept = [json.loads(line) for line in (root / "curate" / "kept.jsonl").open()]
+    files["curated"] = json.dumps(
+        [(row["id"], row["score"], row["pass_counts"]["base"]["passes"]) for row in kept]
+    )
     return files
 
 
