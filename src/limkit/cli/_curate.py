@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from limkit.cli._verbose import Verbose
 from limkit.errors import UsageError
 
 
@@ -29,6 +30,7 @@ def curate_command(
     list_steps: Annotated[
         bool, typer.Option("--list-steps", help="Print every step and its options.")
     ] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Curate a pool: writes DIR/kept.jsonl, DIR/dropped.jsonl, DIR/stats.json and DIR/report.html.
 
@@ -52,8 +54,10 @@ def curate_command(
         return
     if out is None:
         raise UsageError("give an output directory with --out DIR", field="out")
-    result = loaded.run(out)
-    from limkit.progress import stderr_console
+    from limkit.progress import library_output, stderr_console
+
+    with library_output(verbose):
+        result = loaded.run(out)
 
     stats = result.stats
     stderr_console.print(

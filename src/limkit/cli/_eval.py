@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from limkit.cli._verbose import Verbose
 from limkit.errors import LimkitError, UsageError
 
 RUN_REQUIRED = ("model", "tasks", "out")
@@ -144,6 +145,7 @@ def eval_command(
         Opt("--cache", help="Request cache (default: $LIMKIT_CACHE or ~/.cache/limkit/completions.sqlite)."),
     ] = None,
     no_cache: Annotated[bool, Opt("--no-cache", help="Send every request; store nothing.")] = False,
+    verbose: Verbose = False,
 ) -> None:
     """Evaluate a model; rerunning the same command on the same --out resumes and finally does nothing."""
     if ctx.invoked_subcommand is not None:
@@ -229,7 +231,10 @@ def eval_command(
         no_cache=no_cache,
         judge_base_url=judge_base_url,
     )
-    results = run_eval(config, out, runtime)
+    from limkit.progress import library_output
+
+    with library_output(verbose):
+        results = run_eval(config, out, runtime)
     typer.echo("\n".join(summary_lines(results)))
     typer.echo(f"results: {out / 'results.json'}  samples: {out / 'samples.jsonl'}")
 

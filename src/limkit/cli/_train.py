@@ -10,6 +10,8 @@ from typing import Annotated
 
 import typer
 
+from limkit.cli._verbose import Verbose
+
 train_app = typer.Typer(
     help="Train with TRL recipes: a YAML config plus dotted key=value overrides. Run many processes with "
     "`accelerate launch [--config_file recipes/train/accelerate/zero3.yaml] -m limkit train ...`.",
@@ -26,16 +28,17 @@ Overrides = Annotated[
 ]
 
 
-def _train(kind: str, config: Path, overrides: list[str] | None) -> None:
-    from limkit.progress import stderr_console
+def _train(kind: str, config: Path, overrides: list[str] | None, verbose: bool = False) -> None:
+    from limkit.progress import library_output, stderr_console
     from limkit.train import load_config, run_recipe
 
-    summary = run_recipe(load_config(kind, config, overrides or []))
+    with library_output(verbose):
+        summary = run_recipe(load_config(kind, config, overrides or []))
     if not summary.main_process:
         return
-    loss = f"{summary.train_loss:.4f}" if summary.train_loss is not None else "n/a"
     lines = [
-        f"{kind} finished: {summary.global_step} steps, mean train loss {loss}",
+        f"{kind} finished: {summary.global_step} steps in {_seconds(summary.output_dir)}, "
+        f"final loss {_final_loss(summary.loss_log)}, mean train loss {_number(summary.train_loss)}",
         f"model and checkpoints: {summary.output_dir}",
         f"loss log: {summary.loss_log}",
     ]
@@ -44,28 +47,49 @@ def _train(kind: str, config: Path, overrides: list[str] | None) -> None:
     stderr_console.print("\n".join(lines), soft_wrap=True, highlight=False)
 
 
+def _number(value: float | None) -> str:
+    return f"{value:.4f}" if value is not None else "n/a"
+
+
+def _final_loss(loss_log: Path) -> str:
+    """The last logged training loss (the mean over the run hides where it ended)."""
+    from limkit.data import read_jsonl
+
+    losses = [row["loss"] for _, row in read_jsonl(loss_log) if "loss" in row] if loss_log.is_file() else []
+    return _number(float(losses[-1]) if losses else None)
+
+
+def _seconds(output_dir: Path) -> str:
+    import json
+
+    from limkit.train import RUN_FILE
+
+    seconds = json.loads((output_dir / RUN_FILE).read_text(encoding="utf-8")).get("seconds")
+    return f"{seconds:.1f} s" if isinstance(seconds, int | float) else "n/a"
+
+
 @train_app.command("sft")
-def sft_command(config: ConfigPath, overrides: Overrides = None) -> None:
+def sft_command(config: ConfigPath, overrides: Overrides = None, verbose: Verbose = False) -> None:
     """Supervised fine-tuning (TRL SFTTrainer): chat messages or prompt/response rows."""
-    _train("sft", config, overrides)
+    _train("sft", config, overrides, verbose)
 
 
 @train_app.command("dpo")
-def dpo_command(config: ConfigPath, overrides: Overrides = None) -> None:
+def dpo_command(config: ConfigPath, overrides: Overrides = None, verbose: Verbose = False) -> None:
     """Direct preference optimization (TRL DPOTrainer, reference model as TRL builds it)."""
-    _train("dpo", config, overrides)
+    _train("dpo", config, overrides, verbose)
 
 
 @train_app.command("grpo")
-def grpo_command(config: ConfigPath, overrides: Overrides = None) -> None:
+def grpo_command(config: ConfigPath, overrides: Overrides = None, verbose: Verbose = False) -> None:
     """GRPO with a graded reward (LIMR rule or accuracy); logs every rollout's reward to rollouts.jsonl."""
-    _train("grpo", config, overrides)
+    _train("grpo", config, overrides, verbose)
 
 
 @train_app.command("wspo")
-def wspo_command(config: ConfigPath, overrides: Overrides = None) -> None:
+def wspo_command(config: ConfigPath, overrides: Overrides = None, verbose: Verbose = False) -> None:
     """Weak-to-strong preference optimization: match the weak models' per-token log-ratio."""
-    _train("wspo", config, overrides)
+    _train("wspo", config, overrides, verbose)
 
 
 @train_app.command("keys")

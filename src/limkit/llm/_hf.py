@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 from limkit.errors import LimkitError
-from limkit.llm._cache import CompletionCache
+from limkit.llm._cache import CompletionCache, cache_key
 from limkit.llm._generator import Generator, WorkItem
 from limkit.llm._grammar import GrammarConstraints
 from limkit.llm._images import content_parts, has_images, message_images, message_text
@@ -156,7 +156,7 @@ class HFGenerator(Generator):
         if spec is not None and (constraint := self._grammars.processor(spec)) is not None:
             processors.append(constraint)
         if params.temperature > 0:
-            seeds = [int(item.key[:15], 16) for item in batch]
+            seeds = [_row_seed(item) for item in batch]
             processors.append(_RowSampler(seeds, params.temperature, params.top_p))
         if processors:
             kwargs["logits_processor"] = processors
@@ -173,6 +173,15 @@ class HFGenerator(Generator):
         text, stopped = _cut_at_stop(self._tokenizer.decode(used, skip_special_tokens=True), params.stop)
         finish = "stop" if end is not None or stopped else "length"
         return Completion(item.request.id, item.sample, text, finish, Usage(prompt_len, len(used)))
+
+
+def _row_seed(item: WorkItem) -> int:
+    """The seed of a row's random stream: what it asks (prompt, sampling, seed, sample index).
+
+    Not the model's identity, which holds the local path and the weight files' times: with it, the same
+    seed sampled differently from a retrained or moved copy of the same weights.
+    """
+    return int(cache_key("", item.request, item.sample)[:15], 16)
 
 
 class _RowSampler:

@@ -19,6 +19,7 @@ from limkit.errors import LimkitError
 from limkit.train._config import TrainConfig, WSPOSpec
 from limkit.train._data import load_source_rows, shape_rows
 from limkit.train._machine import fit_to_machine
+from limkit.train._progress import attach_progress
 from limkit.train._rollouts import ROLLOUTS_FILE, RolloutLogger, Schedule, check_trajectories, grpo_schedule
 from limkit.train._runs import (
     LOSS_FILE,
@@ -285,6 +286,7 @@ def run_recipe(config: TrainConfig, callbacks: Sequence[Any] = ()) -> RunSummary
     """Checks, builds, trains, saves, and verifies the rollout log (GRPO); resumable from checkpoints."""
     run = prepare(config)
     trainer = build_trainer(run, callbacks)
+    attach_progress(trainer, f"train {config.kind}")
     started = time.monotonic()
     if trainer.is_world_process_zero():
         write_run_info(run.output_dir, _run_info(run, trainer))

@@ -15,11 +15,14 @@ from typing import Any
 import yaml
 
 from limkit.data import atomic_write_text, read_jsonl, write_jsonl
-from limkit.demo._config import FOUNDATION_FAMILIES, DemoConfig
-from limkit.demo._pool import eval_problems, eval_rows, foundation_rows, training_pool
+from limkit.loops.demo._config import DemoConfig
+from limkit.loops.demo._pool import eval_problems, eval_rows, foundation_rows, training_pool
 
-MODELS = ("base", "curated", "random", "full")
 FILTER_STEPS = ("dedup", "decontaminate")
+# LIMO's score with its weights and cues; only the length that scores 0.5 is scaled to the toy chains
+# (LIMO's run to thousands of words, these to about a hundred). At the default 1,500 words length barely
+# counts, and cue rates per word favour the shortest rich chains: one-step problems, not compositions.
+CHAIN_SCORE_HALF = {"elaborated": 100.0, "self_verification": 3.0, "exploration": 3.0, "granularity": 8.0}
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,11 @@ def write_data(paths: DemoPaths, config: DemoConfig) -> None:
     write_jsonl(
         paths.foundation,
         foundation_rows(
-            config.seed, config.foundation_size, FOUNDATION_FAMILIES, held_out, config.foundation_rich_share
+            config.seed,
+            config.foundation_size,
+            held_out,
+            config.foundation_drill_share,
+            config.facts_per_drill,
         ),
     )
     write_jsonl(paths.pool, training_pool(config.seed, config.pool_size, held_out))
@@ -175,7 +182,7 @@ def curate_recipe(paths: DemoPaths, config: DemoConfig) -> dict[str, Any]:
             {"dedup": {"method": "minhash", "threshold": 0.9}},
             {"decontaminate": {"benchmarks": [str(paths.eval_set)], "ngram": 13}},
             {"difficulty": difficulty},
-            {"score_chains": {"field": "solution"}},
+            {"score_chains": {"field": "solution", "half": CHAIN_SCORE_HALF}},
             {"select": {"method": "top_k", "k": config.select_k, "score_field": "score"}},
             {"write": {"jsonl": "curated.jsonl", "dataset_dir": None}},
         ],

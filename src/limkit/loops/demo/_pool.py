@@ -1,7 +1,18 @@
-"""A procedural pool of arithmetic and algebra word problems with worked reasoning chains.
+"""A procedural world of arithmetic word problems: the foundation's knowledge, the pool, the evaluation split.
 
-The pool imitates what curation faces in the wild, at laptop scale: chains of uneven quality and length,
-near-duplicate problems, and problems copied from the evaluation split. Every answer is known exactly.
+LIMO's hypothesis has two parts: the foundation model already holds the knowledge, and a few
+demonstrations of *how to reason* draw it out. The world is built to make both parts true at toy scale:
+
+- The knowledge is every single computation any problem needs (`7 * 8 = 56`, `15 - 6 = 9`): a few
+  hundred facts, small enough for a tiny model to know them all. The foundation model practises them as
+  drilled facts and as one-step word problems answered in one line, and never sees a worked multi-step
+  solution.
+- Four of the seven families need two or three computations chained. Knowing each one is not enough:
+  the model has to learn to write the intermediate results down, which is what the pool's chains show.
+
+The pool imitates what curation faces in the wild: chains of uneven quality (rich ones that restate,
+reason step by step and verify; plain ones; bare answers), near-duplicate problems, and problems
+copied from the evaluation split. Every answer is known exactly.
 """
 
 from __future__ import annotations
@@ -12,65 +23,90 @@ from dataclasses import dataclass
 
 NAMES = ("Ava", "Ben", "Cara", "Dan", "Eli", "Fay", "Gus", "Hana", "Ivan", "Jo", "Kim", "Leo", "Mia", "Noor")
 THINGS = ("apples", "pens", "books", "coins", "shells", "cards", "marbles", "stickers", "cookies", "stamps")
+SINGLE_STEP = ("addition", "subtraction", "multiplication", "division")
 
 
 @dataclass(frozen=True)
 class Problem:
-    """A word problem, its answer, and the arithmetic facts a worked solution walks through."""
+    """A word problem, its answer, and the computations a worked solution walks through."""
 
     family: str
     text: str
     answer: int
     steps: tuple[tuple[str, int], ...]  # ("23 + 14", 37): each computation and its result
-    check: str  # a computation that runs the answer backwards, for self-verification
+    check: tuple[str, int]  # a computation that runs the answer backwards, for self-verification
 
 
 def _add(rng: random.Random) -> Problem:
     name, thing = rng.choice(NAMES), rng.choice(THINGS)
-    a, b = rng.randint(2, 60), rng.randint(2, 40)
+    a, b = rng.randint(1, 9), rng.randint(1, 9)
     text = f"{name} has {a} {thing} and gets {b} more. How many {thing} does {name} have now?"
-    return Problem("addition", text, a + b, ((f"{a} + {b}", a + b),), f"{a + b} - {b} = {a}")
+    return Problem("addition", text, a + b, ((f"{a} + {b}", a + b),), (f"{a + b} - {b}", a))
 
 
 def _subtract(rng: random.Random) -> Problem:
     name, thing = rng.choice(NAMES), rng.choice(THINGS)
-    b = rng.randint(2, 40)
-    a = b + rng.randint(1, 50)
+    b = rng.randint(1, 9)
+    a = b + rng.randint(1, 9)
     text = f"{name} had {a} {thing} and gave {b} of them away. How many {thing} are left?"
-    return Problem("subtraction", text, a - b, ((f"{a} - {b}", a - b),), f"{a - b} + {b} = {a}")
+    return Problem("subtraction", text, a - b, ((f"{a} - {b}", a - b),), (f"{a - b} + {b}", a))
 
 
 def _multiply(rng: random.Random) -> Problem:
     thing = rng.choice(THINGS)
-    a, b = rng.randint(2, 12), rng.randint(2, 12)
+    a, b = rng.randint(2, 9), rng.randint(2, 9)
     text = f"There are {a} boxes with {b} {thing} in each box. How many {thing} are there in total?"
-    return Problem("multiplication", text, a * b, ((f"{a} * {b}", a * b),), f"{a * b} / {a} = {b}")
+    return Problem("multiplication", text, a * b, ((f"{a} * {b}", a * b),), (f"{a * b} / {a}", b))
 
 
 def _divide(rng: random.Random) -> Problem:
     thing = rng.choice(THINGS)
-    b, q = rng.randint(2, 9), rng.randint(2, 12)
+    b, q = rng.randint(2, 9), rng.randint(2, 9)
     text = f"{b * q} {thing} are shared equally among {b} children. How many {thing} does each child get?"
-    return Problem("division", text, q, ((f"{b * q} / {b}", q),), f"{q} * {b} = {b * q}")
+    return Problem("division", text, q, ((f"{b * q} / {b}", q),), (f"{q} * {b}", b * q))
 
 
 def _two_step(rng: random.Random) -> Problem:
     name, thing = rng.choice(NAMES), rng.choice(THINGS)
-    a, b = rng.randint(5, 40), rng.randint(2, 30)
-    c = rng.randint(1, a + b - 1)
+    a, b = rng.randint(1, 9), rng.randint(1, 9)
+    c = rng.randint(1, min(9, a + b - 1))
     text = (
         f"{name} has {a} {thing}, buys {b} more, and then gives {c} to a friend. How many {thing} are left?"
     )
     steps = ((f"{a} + {b}", a + b), (f"{a + b} - {c}", a + b - c))
-    return Problem("two-step", text, a + b - c, steps, f"{a + b - c} + {c} = {a + b}")
+    return Problem("two-step", text, a + b - c, steps, (f"{a + b - c} + {c}", a + b))
 
 
 def _linear(rng: random.Random) -> Problem:
-    x, a, b = rng.randint(1, 12), rng.randint(2, 9), rng.randint(1, 30)
+    x, a, b = rng.randint(2, 5), rng.randint(2, 3), rng.randint(1, 3)
     c = a * x + b
     text = f"Solve for x: {a}x + {b} = {c}."
     steps = ((f"{c} - {b}", c - b), (f"{c - b} / {a}", x))
-    return Problem("linear-equation", text, x, steps, f"{a} * {x} + {b} = {c}")
+    return Problem("linear-equation", text, x, steps, (f"{a} * {x}", a * x))
+
+
+def _divide_add(rng: random.Random) -> Problem:
+    thing = rng.choice(THINGS)
+    b, q, c = rng.randint(2, 9), rng.randint(2, 9), rng.randint(1, 9)
+    text = (
+        f"{b * q} {thing} are shared equally among {b} children, and then each child gets {c} more. "
+        f"How many {thing} does each child have?"
+    )
+    steps = ((f"{b * q} / {b}", q), (f"{q} + {c}", q + c))
+    return Problem("divide-add", text, q + c, steps, (f"{q + c} - {c}", q))
+
+
+def _three_step(rng: random.Random) -> Problem:
+    name, thing = rng.choice(NAMES), rng.choice(THINGS)
+    a, b = rng.randint(1, 9), rng.randint(1, 9)
+    c = rng.randint(1, min(9, a + b - 1))
+    d = rng.randint(1, 9)
+    text = (
+        f"{name} has {a} {thing}, buys {b} more, gives {c} away, and then finds {d} more. "
+        f"How many {thing} does {name} have?"
+    )
+    steps = ((f"{a} + {b}", a + b), (f"{a + b} - {c}", a + b - c), (f"{a + b - c} + {d}", a + b - c + d))
+    return Problem("three-step", text, a + b - c + d, steps, (f"{a + b - c + d} - {d}", a + b - c))
 
 
 FAMILIES: tuple[Callable[[random.Random], Problem], ...] = (
@@ -80,11 +116,27 @@ FAMILIES: tuple[Callable[[random.Random], Problem], ...] = (
     _divide,
     _two_step,
     _linear,
+    _divide_add,
+    _three_step,
+)
+FAMILY_NAMES = (
+    "addition",
+    "subtraction",
+    "multiplication",
+    "division",
+    "two-step",
+    "linear-equation",
+    "divide-add",
+    "three-step",
 )
 
 
 def make_problem(rng: random.Random) -> Problem:
     return rng.choice(FAMILIES)(rng)
+
+
+def _line(expression: str, value: int) -> str:
+    return f"{expression} = {value}."
 
 
 def rich_chain(problem: Problem, rng: random.Random) -> str:
@@ -94,10 +146,12 @@ def rich_chain(problem: Problem, rng: random.Random) -> str:
         lines.append(
             "Perhaps the simplest way is to compute each part in order, since every quantity is given."
         )
-    for expression, value in problem.steps:
-        lines.append(f"First, since we need {expression}, we compute {expression} = {value}.")
+    for index, (expression, value) in enumerate(problem.steps):
+        opener = "First" if index == 0 else "Next"
+        lines.append(f"{opener}, since we need {expression}, we compute {_line(expression, value)}")
         lines.append(f"Therefore the running result is {value}.")
-    lines.append(f"Let me verify this: {problem.check}, which matches, so the result is correct.")
+    check, expected = problem.check
+    lines.append(f"Let me verify this: {_line(check, expected)} That matches, so the result is correct.")
     if rng.random() < 0.5:
         lines.append(
             "Wait, let me check once more that I read the question right. Yes, it asks for exactly this."
@@ -107,7 +161,8 @@ def rich_chain(problem: Problem, rng: random.Random) -> str:
 
 
 def plain_chain(problem: Problem, rng: random.Random) -> str:
-    work = " ".join(f"{expression} = {value}." for expression, value in problem.steps)
+    """Every computation on one line, then the answer: the one-line format the foundation knows."""
+    work = " ".join(_line(expression, value) for expression, value in problem.steps)
     return f"{work} The answer is \\boxed{{{problem.answer}}}."
 
 
@@ -120,6 +175,7 @@ CHAIN_STYLES: dict[str, Callable[[Problem, random.Random], str]] = {
     "plain": plain_chain,
     "terse": terse_chain,
 }
+STYLE_WEIGHTS = (0.3, 0.45, 0.25)
 
 
 def paraphrase(text: str, rng: random.Random) -> str:
@@ -138,28 +194,40 @@ def paraphrase(text: str, rng: random.Random) -> str:
     return text.replace(old, new, 1)
 
 
-def foundation_rows(
-    seed: int, count: int, families: tuple[str, ...], held_out: list[Problem], rich_share: float
-) -> list[dict[str, object]]:
-    """Chat rows with worked solutions of the given families only, for the foundation training.
+def _drill_messages(rng: random.Random, facts: int) -> list[dict[str, str]]:
+    """Facts drilled without a story: computations drawn from the steps of problems of every family."""
+    picked: list[tuple[str, int]] = []
+    while len(picked) < facts:
+        problem = make_problem(rng)
+        picked.append(rng.choice((*problem.steps, problem.check)))
+    question = "Compute: " + "; ".join(expression for expression, _ in picked)
+    answer = "\n".join(_line(expression, value) for expression, value in picked)
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
 
-    A share of them are rich chains, so the model knows that style of text before curation prefers it,
-    as a pre-trained LLM knows language before fine-tuning.
+
+def foundation_rows(
+    seed: int, count: int, held_out: list[Problem], drill_share: float, facts_per_drill: int
+) -> list[dict[str, object]]:
+    """Chat rows that teach the knowledge and none of the reasoning format, for the foundation training.
+
+    A `drill_share` of the rows drill facts: computations drawn from the worked steps of problems of
+    all seven families, so every computation a chain needs is known. The rest are one-step word
+    problems answered in one line. No row ever chains two computations.
     """
     rng = random.Random(f"foundation-{seed}")
     held_out_texts = {problem.text for problem in held_out}
     rows: list[dict[str, object]] = []
     while len(rows) < count:
-        problem = make_problem(rng)
-        if problem.family not in families or problem.text in held_out_texts:
-            continue
-        messages = [
-            {"role": "user", "content": problem.text},
-            {
-                "role": "assistant",
-                "content": (rich_chain if rng.random() < rich_share else plain_chain)(problem, rng),
-            },
-        ]
+        if rng.random() < drill_share:
+            messages = _drill_messages(rng, facts_per_drill)
+        else:
+            problem = make_problem(rng)
+            if problem.family not in SINGLE_STEP or problem.text in held_out_texts:
+                continue
+            messages = [
+                {"role": "user", "content": problem.text},
+                {"role": "assistant", "content": plain_chain(problem, rng)},
+            ]
         rows.append({"id": f"foundation-{len(rows):05d}", "messages": messages})
     return rows
 
@@ -182,7 +250,7 @@ def eval_rows(problems: list[Problem]) -> list[dict[str, object]]:
 
 
 def _record(index: int, problem: Problem, rng: random.Random) -> dict[str, object]:
-    style = rng.choices(list(CHAIN_STYLES), weights=(0.3, 0.45, 0.25))[0]
+    style = rng.choices(list(CHAIN_STYLES), weights=STYLE_WEIGHTS)[0]
     return {
         "id": f"pool-{index:05d}",
         "problem": problem.text,

@@ -6,10 +6,6 @@ from dataclasses import dataclass, field, replace
 
 from limkit.llm.tiny import TinyModelSpec
 
-# The families the foundation model is pre-trained on; the pool and the evaluation cover all six, so the
-# difficulty step has something real to find: problems of the families the model has never practised.
-FOUNDATION_FAMILIES = ("addition", "subtraction", "multiplication")
-
 
 @dataclass(frozen=True)
 class DemoConfig:
@@ -18,8 +14,9 @@ class DemoConfig:
     seed: int = 0
     pool_size: int = 2500
     eval_size: int = 100
-    foundation_size: int = 5000
-    foundation_rich_share: float = 0.3
+    foundation_size: int = 2400
+    foundation_drill_share: float = 0.5
+    facts_per_drill: int = 6
     foundation_epochs: int = 2
     foundation_learning_rate: float = 3e-3
     select_k: int = 200
@@ -33,6 +30,9 @@ class DemoConfig:
     learning_rate: float = 1e-3
     batch_size: int = 16
     generate_batch: int = 256
+    # One thread: tiny models gain little from a second one, collapse when cores are contended, and the
+    # float reduction order (hence every number) then does not depend on the machine's core count.
+    torch_threads: int = 1
     model: TinyModelSpec = field(
         default_factory=lambda: TinyModelSpec(
             hidden_size=128,
@@ -48,14 +48,14 @@ class DemoConfig:
         """A few-minute version for tests: every stage runs for real, on less data."""
         return replace(
             self,
-            pool_size=300,
+            pool_size=240,
             eval_size=24,
-            foundation_size=600,
+            foundation_size=400,
             foundation_epochs=1,
             select_k=24,
             difficulty_n=2,
             eval_n=2,
             small_set_epochs=2,
             model=replace(self.model, hidden_size=48, num_layers=2, intermediate_size=96),
-            max_tokens=96,
+            max_tokens=64,
         )
