@@ -10,6 +10,7 @@ from limkit.cli._curate import curate_command
 from limkit.cli._demo import demo_command
 from limkit.cli._eval import eval_app, report_command
 from limkit.cli._generate import generate_command, tiny_model_command
+from limkit.cli._genes import genes_app
 from limkit.cli._grade import grade_command
 from limkit.cli._train import select_app, train_app
 from limkit.errors import LimkitError
@@ -30,6 +31,7 @@ app.add_typer(select_app, name="select")
 app.add_typer(eval_app, name="eval")
 app.command("report")(report_command)
 app.command("demo")(demo_command)
+app.add_typer(genes_app, name="genes")
 
 
 def main() -> None:
