@@ -11,7 +11,9 @@ from pathlib import Path
 from limkit.llm import Request
 from limkit.llm._scripted import prompt_text
 
-PHENOPACKETS = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "phenopackets" / "phenopackets.jsonl"
+PHENOPACKETS = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "phenopackets" / "phenopackets.jsonl"
+)
 
 
 @functools.cache
