@@ -16,19 +16,22 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "genes"))
 
 
-def timed(cases: list, method: str, n: int, s: int, m: int, cache_path: Path) -> tuple[float, int, int]:
+def timed(
+    cases: list, pool: Any, method: str, n: int, s: int, m: int, cache_path: Path
+) -> tuple[float, int, int]:
     from limkit.llm import CompletionCache, make_generator
-    from limkit.studies.genes import Asker, GenePool, PromptOptions, StudyConfig, run_study
+    from limkit.studies.genes import Asker, PromptOptions, StudyConfig, run_study
 
     generator = make_generator("scripted", "gene_scripts:oracle", cache=CompletionCache(cache_path))
     config = StudyConfig(sizes=(n,), method=method, chunk_size=s, advance=m)
     started = time.perf_counter()
-    rows = run_study(cases, GenePool.from_cases(cases), config, Asker(generator, PromptOptions()))
+    rows = run_study(cases, pool, config, Asker(generator, PromptOptions()))
     seconds = time.perf_counter() - started
     stats = generator.stats
     assert all(row["rank"] == 1 for row in rows), "the oracle must rank the causal gene first"
@@ -45,15 +48,17 @@ def main() -> None:
     parser.add_argument("-s", type=int, default=10)
     parser.add_argument("-m", type=int, default=3)
     args = parser.parse_args()
-    from limkit.studies.genes import load_cases
+    from limkit.studies.genes import GenePool, load_cases
 
-    cases = load_cases(args.phenopackets).cases[: args.limit]
+    every = load_cases(args.phenopackets).cases
+    pool = GenePool.from_cases(every)  # decoys come from the whole store, whatever --limit
+    cases = every[: args.limit]
     with tempfile.TemporaryDirectory() as work:
         results = {}
         for method in ("whole", "dc"):
             cache = Path(work) / f"{method}.sqlite"
-            results[method] = (timed(cases, method, args.n, args.s, args.m, cache),
-                               timed(cases, method, args.n, args.s, args.m, cache))  # fmt: skip
+            results[method] = (timed(cases, pool, method, args.n, args.s, args.m, cache),
+                               timed(cases, pool, method, args.n, args.s, args.m, cache))  # fmt: skip
     print(f"{len(cases)} cases, n = {args.n}, s = {args.s}, m = {args.m}")
     for method, ((fresh, asks, _), (resumed, _, cached)) in results.items():
         print(
