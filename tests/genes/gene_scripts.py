@@ -51,3 +51,14 @@ def sloppy(request: Request, sample: int) -> str:
     shown, causal = shown_and_causal(request)
     order = sorted(shown, key=lambda gene: gene != causal)
     return "```json\n" + reply([order[0], "NOTAGENE1", order[0], *order[1:-1]]) + "\n```"
+
+
+def logged_oracle(request: Request, sample: int) -> str:
+    """The oracle, slowed down and logging every ask to $GENES_CALL_LOG (for the kill-and-resume test)."""
+    import os
+    import time
+
+    with open(os.environ["GENES_CALL_LOG"], "a", encoding="utf-8") as log:
+        log.write(request.id + "\n")
+    time.sleep(0.02)
+    return oracle(request, sample)

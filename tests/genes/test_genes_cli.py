@@ -72,3 +72,35 @@ def test_eval_compares_rankers_and_the_report_renders(
     assert census.tables == 5 + 7
     assert census.headings[0] == "Gene prioritization" and rendered.screenshot_std > 0.05
     assert "x5 agents (Borda)" in rendered.dom and "by confidence class" in rendered.dom
+
+
+def test_a_killed_rank_run_resumes_with_nothing_asked_twice(phenopackets: Path, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    log, out = tmp_path / "calls.log", tmp_path / "run"
+    env = {**os.environ, "GENES_CALL_LOG": str(log), "PYTHONPATH": os.pathsep.join(sys.path)}
+    command = [
+        sys.executable, "-m", "limkit", "genes", "rank", "--input", str(phenopackets), "--out", str(out),
+        "--backend", "scripted", "--model", "gene_scripts:logged_oracle", "--limit", "40", "--n", "25",
+        "--ranker", "dc", "-s", "5", "-m", "2",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while (not log.exists() or len(log.read_text().splitlines()) < 60) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    asked_before = len(log.read_text().splitlines())
+    assert asked_before >= 60 and not (out / "results.jsonl").exists()
+    resumed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    calls = log.read_text().splitlines()
+    # Each ask is answered once; the one in flight when the kill came may be asked again.
+    assert len(calls) - len(set(calls)) <= 1
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert len(rows) == 40 and all(row["rank"] == 1 for row in rows)
+    assert all(row["repairs"]["asks"] == 8 for row in rows)  # chunks 5 + 2, then the final: 25 -> 10 -> 4
