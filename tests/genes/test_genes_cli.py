@@ -65,8 +65,8 @@ def test_eval_compares_rankers_and_the_report_renders(
     assert set(summaries[1]["by_max_ic"]) == {"low", "mid", "high"}
     rendered = render(report, tmp_path)
     census = rendered.census
-    # accuracy vs n; per run: position bias and popularity (+ nothing else)
-    assert len(census.images) == 1 + 2 * 2
+    # accuracy vs n; per run: position bias and popularity; the agents run adds order sensitivity
+    assert len(census.images) == 1 + 2 * 2 + 1
     assert all(int(img["data-natural-width"] or 0) > 100 for img in census.images), census.images
     # per run: overall, by n, known association, mean IC, max IC; the agents run adds order + confidence
     assert census.tables == 5 + 7

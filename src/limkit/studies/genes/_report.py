@@ -59,6 +59,15 @@ def _position_bias(summary: dict[str, Any]) -> str:
     return figure(fig, "position bias: top-1 rate against the causal gene's slot")
 
 
+def _order_sensitivity(summary: dict[str, Any]) -> str:
+    sizes = list(summary["order_sensitivity"])
+    fig, axes = new_figure(5.0, 3.0)
+    axes.bar(sizes, [summary["order_sensitivity"][n] for n in sizes])
+    axes.set_xlabel("candidate-set size n")
+    axes.set_ylabel("variance of the causal rank")
+    return figure(fig, "order sensitivity: variance of the causal gene's rank over shuffled orders")
+
+
 def _popularity(summary: dict[str, Any]) -> str:
     genes = summary["popularity"]["genes"]
     fig, axes = new_figure()
@@ -89,6 +98,7 @@ def _run_section(label: str, summary: dict[str, Any]) -> str:
     if summary["order_sensitivity"]:
         rows = [[n, v] for n, v in summary["order_sensitivity"].items()]
         parts.append(table(["n", "mean variance of the causal rank"], rows, caption="order sensitivity"))
+        parts.append(_order_sensitivity(summary))
     if "by_confidence" in summary:
         parts.append(_metrics_table(summary["by_confidence"], "agents' top-1", "by confidence class"))
     spearman = summary["popularity"]["spearman"]
