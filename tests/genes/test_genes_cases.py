@@ -81,6 +81,7 @@ def test_the_bare_gene_shape_directories_zips_and_single_files(tmp_path: Path) -
     )
     (folder / "b.json").write_text(json.dumps(packet("b", {"valueId": "HGNC:11998", "symbol": "TP53"})))
     (folder / "c.json").write_text(json.dumps(packet("c", None)))
+    (folder / "cohort.json").write_text(json.dumps([{"id": "a"}]))  # a cohort-level list, not a phenopacket
     with zipfile.ZipFile(tmp_path / "release.zip", "w") as archive:
         for file in sorted(folder.iterdir()):
             archive.write(file, f"release/{file.name}")
@@ -91,7 +92,10 @@ def test_the_bare_gene_shape_directories_zips_and_single_files(tmp_path: Path) -
             ("b", "TP53", "HGNC:11998"),
         ]
         assert [term.id for term in found.cases[0].excluded] == ["HP:0001166"]
-        assert [reason for _, reason in found.skipped] == ["no causal gene in interpretations"]
+        assert sorted(reason for _, reason in found.skipped) == [
+            "no causal gene in interpretations",
+            "not a JSON object (list)",
+        ]
     single = load_cases(folder / "a.json")
     assert single.cases[0].observed[0].label == "Seizure"
 

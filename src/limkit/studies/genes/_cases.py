@@ -79,10 +79,16 @@ def load_cases(path: str | Path) -> CaseSet:
     """
     found = CaseSet()
     for where, record in _records(Path(path)):
+        if not isinstance(record, dict):
+            found.skipped.append((where, f"not a JSON object ({type(record).__name__})"))
+            continue
         if "gene_symbol" in record and "observed" in record:
             found.cases.append(_stored_case(record, where))
             continue
         packet = record.get("phenopacket", record)
+        if not isinstance(packet, dict) or not {"phenotypicFeatures", "interpretations"} & set(packet):
+            found.skipped.append((where, "not a phenopacket (no phenotypicFeatures or interpretations)"))
+            continue
         case, reason = case_from_phenopacket(packet, source=str(record.get("path", where)))
         if case is None:
             found.skipped.append((where, reason))
@@ -98,13 +104,13 @@ def _stored_case(record: dict[str, Any], where: str) -> Case:
         raise LimkitError(f"not a genes case (missing {error})", path=where) from None
 
 
-def _records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _records(path: Path) -> Iterator[tuple[str, Any]]:
     if path.is_dir():
         files = sorted(path.rglob("*.json"))
         if not files:
             raise LimkitError("no .json phenopackets in this directory", path=path)
         for file in files:
-            yield str(file), _json_object(file.read_bytes(), str(file))
+            yield str(file), _json_value(file.read_bytes(), str(file))
     elif not path.is_file():
         raise LimkitError("file or directory not found", path=path)
     elif path.suffix == ".zip":
@@ -113,10 +119,10 @@ def _records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
         for line, row in read_jsonl(path):
             yield f"{path}:{line}", row
     else:
-        yield str(path), _json_object(path.read_bytes(), str(path))
+        yield str(path), _json_value(path.read_bytes(), str(path))
 
 
-def _zip_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+def _zip_records(path: Path) -> Iterator[tuple[str, Any]]:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile:
@@ -124,19 +130,14 @@ def _zip_records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
     with archive:
         names = sorted(n for n in archive.namelist() if n.endswith(".json") and "/." not in f"/{n}")
         for name in names:
-            row = _json_object(archive.read(name), f"{path}!{name}")
-            if "phenotypicFeatures" in row or "phenopacket" in row:
-                yield f"{path}!{name}", row
+            yield f"{path}!{name}", _json_value(archive.read(name), f"{path}!{name}")
 
 
-def _json_object(data: bytes, where: str) -> dict[str, Any]:
+def _json_value(data: bytes, where: str) -> Any:
     try:
-        row = json.loads(data)
+        return json.loads(data)
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise LimkitError(f"not valid JSON ({error})", path=where) from None
-    if not isinstance(row, dict):
-        raise LimkitError(f"expected a JSON object, got {type(row).__name__}", path=where)
-    return row
 
 
 def case_from_phenopacket(packet: dict[str, Any], source: str = "") -> tuple[Case | None, str]:
