@@ -34,6 +34,7 @@ def test_twenty_cases_against_a_real_server_are_repaired_and_counted(
     assert evaluated.code == 0, evaluated.err
     summary = json.loads((out / "summary.json").read_text())
     assert summary["repairs"]["invalid"] == invalid and summary["overall"]["cases"] == 20
+    assert summary["repairs"]["asks"] == 20 and set(summary["repairs"]) >= {"invented", "duplicates"}
     assert (out / "report.html").stat().st_size > 10_000
     resumed = run_cli(*args)
     assert resumed.code == 0 and "0 asks generated" in resumed.err

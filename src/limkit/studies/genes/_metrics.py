@@ -13,6 +13,7 @@ from typing import Any
 
 from limkit.studies.genes._cases import Case
 from limkit.studies.genes._hpo import Hpo
+from limkit.studies.genes._prompt import RepairCounts
 
 HIT_KS = (1, 3, 5, 10)
 Z95 = 1.959963984540054
@@ -142,7 +143,7 @@ def summarize(
         "position_bias": {str(n): v for n, v in position_bias(rows).items()},
         "order_sensitivity": {str(n): v for n, v in order_sensitivity(rows).items()},
         "popularity": popularity_bias(rows, case_counts),
-        "repairs": dict(sum((Counter(row["repairs"]) for row in rows), Counter())),
+        "repairs": {name: sum(row["repairs"][name] for row in rows) for name in RepairCounts().as_dict()},
     }
     with_class = [row for row in rows if row.get("confidence")]
     if with_class:
