@@ -11,6 +11,7 @@ from limkit.cli._curate import curate_command
 from limkit.cli._demo import demo_command
 from limkit.cli._eval import eval_app, report_command
 from limkit.cli._generate import generate_command, tiny_model_command
+from limkit.cli._genes import genes_app
 from limkit.cli._grade import grade_command
 from limkit.cli._journey import journey_app
 from limkit.cli._retrieve import retrieve_app
@@ -59,6 +60,7 @@ app.command("demo")(demo_command)
 app.add_typer(retrieve_app, name="retrieve")
 app.add_typer(transparency_app, name="transparency")
 app.add_typer(journey_app, name="journey")
+app.add_typer(genes_app, name="genes")
 
 
 def main() -> None:
