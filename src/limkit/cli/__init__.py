@@ -12,6 +12,7 @@ from limkit.cli._demo import demo_command
 from limkit.cli._eval import eval_app, report_command
 from limkit.cli._generate import generate_command, tiny_model_command
 from limkit.cli._grade import grade_command
+from limkit.cli._leaderboard import leaderboard_command
 from limkit.cli._train import select_app, train_app
 from limkit.errors import LimkitError
 
@@ -52,6 +53,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(select_app, name="select")
 app.add_typer(eval_app, name="eval")
 app.command("report")(report_command)
+app.command("leaderboard")(leaderboard_command)
 app.command("demo")(demo_command)
 
 
