@@ -118,6 +118,17 @@ def test_min_max_normalisation_and_its_guards() -> None:
         build_board(flat, DIMENSIONS, normalize="minmax")
 
 
+def test_min_max_makes_ranks_depend_on_the_pool() -> None:
+    pool = {"a": {"c": 0.6, "s": 0.5}, "b": {"c": 0.5, "s": 0.6}, "c": {"c": 0.8, "s": 0.3}}
+    dims = (Dimension("capability", ("c",)), Dimension("safety", ("s",)))
+    before = [row.model for row in build_board(pool, dims, normalize="minmax").rows]
+    after = build_board({**pool, "d": {"c": 0.55, "s": 0.0}}, dims, normalize="minmax").rows
+    # d (worst on safety) stretches the safety scale: c overtakes a, whose raw scores did not change
+    assert before == ["a", "b", "c"] and [row.model for row in after] == ["c", "a", "b", "d"]
+    raw_after = [row.model for row in build_board({**pool, "d": {"c": 0.55, "s": 0.0}}, dims).rows]
+    assert [model for model in raw_after if model != "d"] == [r.model for r in build_board(pool, dims).rows]
+
+
 def test_score_tables_csv_and_json(tmp_path: Path) -> None:
     csv_path = tmp_path / "scores.csv"
     csv_path.write_text("model,math500,xstest\na,0.5,\nb,0.25,1\n")

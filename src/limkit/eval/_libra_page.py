@@ -34,6 +34,8 @@ def scores_from_sources(sources: Sequence[str | Path]) -> ScoreTable:
         raise LimkitError("give at least one run directory or score table", field="sources")
     table: ScoreTable = {}
     for source in map(Path, sources):
+        if not source.exists():
+            raise LimkitError("no such run directory or score table", path=source)
         if source.is_dir():
             (run,) = load_runs([source])
             if not run.complete:
