@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from browser import PageTables, render
+from fitting import fit_tiny_model
 from limkit.errors import LimkitError, UsageError
 from limkit.eval import (
     Dimension,
@@ -146,22 +147,35 @@ def test_score_tables_csv_and_json(tmp_path: Path) -> None:
         read_score_table(csv_path)
 
 
+PROBLEMS = {
+    "alpha": [
+        ("a1", "What is 2 + 3?", "5", "The answer is \\boxed{5}."),
+        ("a2", "What is 6 + 6?", "12", "So \\boxed{13}."),
+    ],
+    "beta": [("b1", "What is 4 + 4?", "8", "Since 4 + 4 = 8, \\boxed{8}.")],
+}
+"""Per task: id, problem, gold, and what the solver is fitted to say (alpha 1 of 2 right, beta 1 of 1)."""
+
+
 @pytest.fixture(scope="module")
-def tiny_runs(
-    tiny_model_dir: Path, benchmarks_dir: Path, tmp_path_factory: pytest.TempPathFactory
-) -> list[Path]:
-    """Two real `limkit eval` runs of the tiny model on two capability tasks (no safety task exists yet)."""
+def tiny_runs(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """Real `limkit eval` runs on two capability-style tasks (no safety task exists yet): a tiny model
+    fitted to answer (alpha 0.5, beta 1.0) and the random tiny model (0, 0)."""
     root = tmp_path_factory.mktemp("libra-runs")
+    for task, rows in PROBLEMS.items():
+        lines = [json.dumps({"id": i, "problem": q, "answer": gold}) for i, q, gold, _ in rows]
+        (root / f"{task}.jsonl").write_text("\n".join(lines) + "\n")
+    pairs = [(q, said) for rows in PROBLEMS.values() for _, q, _, said in rows]
+    solver = fit_tiny_model(tiny_model_dir, root / "solver-model", pairs, steps=200)
     runtime = RuntimeOptions(cache_path=str(root / "cache.sqlite"))
     runs = []
-    for name, seed in (("tiny-a", 1), ("tiny-b", 2)):
+    for name, model in (("solver", solver), ("random", tiny_model_dir)):
         config = EvalConfig(
             backend="hf",
-            model=str(tiny_model_dir),
-            data_dir=str(benchmarks_dir),
-            limit=2,
-            tasks=("math500", "aime24"),
-            sampling=SamplingOverrides(n=1, temperature=0.9, max_tokens=8, seed=seed),
+            model=str(model),
+            tasks=tuple(str(root / f"{task}.jsonl") for task in PROBLEMS),
+            sampling=SamplingOverrides(n=1, temperature=0.0, max_tokens=24),
+            system_prompt="",
         )
         run_eval(config, root / name, runtime, log=lambda message: None)
         runs.append(root / name)
@@ -173,22 +187,24 @@ def test_leaderboard_cli_on_runs_and_a_score_table(
 ) -> None:
     table = tmp_path / "scores.csv"
     table.write_text(
-        "model,math500,aime24,xstest,donotanswer\n"
+        "model,alpha,beta,xstest,donotanswer\n"
         "even,0.7,0.7,0.7,0.7\nskewed,1.0,1.0,0.5,0.5\nlopsided,1.0,1.0,0.0,0.0\n"
     )
     out = tmp_path / "board.html"
+    dims = ("--dimension", "capability=alpha,beta", "--dimension", "safety=xstest,donotanswer")
     # the runs have no safety tasks: a clear error naming the run's model and the task, and no page
-    failed = run_cli("leaderboard", *map(str, tiny_runs), str(table), *CAPABILITY_SAFETY, "--out", str(out))
-    assert failed.code == 1 and "has no score for task 'xstest'" in failed.err and "tiny-a" in failed.err
+    failed = run_cli("leaderboard", *map(str, tiny_runs), str(table), *dims, "--out", str(out))
+    assert failed.code == 1 and "has no score for task 'xstest'" in failed.err and "solver (" in failed.err
     assert not out.exists()
     # the runs' two capability tasks as two dimensions, next to the table's models
     result = run_cli(
-        "leaderboard", *map(str, tiny_runs), str(table), "--dimension", "hard=aime24",
-        "--dimension", "easy=math500", "--weight", "aime24=2", "--out", str(out),
+        "leaderboard", *map(str, tiny_runs), str(table), "--dimension", "hard=alpha",
+        "--dimension", "easy=beta", "--weight", "alpha=2", "--out", str(out),
     )  # fmt: skip
     assert result.code == 0, result.err
-    assert "tiny-a" in result.out and "skewed" in result.out
+    assert "solver (" in result.out and "skewed" in result.out
     run_scores = [json.loads((run / "results.json").read_text())["metrics"] for run in tiny_runs]
+    assert [(m["alpha"]["avg"], m["beta"]["avg"]) for m in run_scores] == [(0.5, 1.0), (0.0, 0.0)]
 
     rendered = render(out, tmp_path)
     assert len(rendered.census.images) == 1  # the scatter
@@ -199,14 +215,19 @@ def test_leaderboard_cli_on_runs_and_a_score_table(
     assert cells.headings == ["Leaderboard", "hard against easy", "Task scores", "How to read this board"]
     ((head, *rows),) = cells.headed("rank", "model")
     assert head == ["rank", "model", "hard", "easy", "Libra score", "mean", "rank by mean", "rank change"]
-    by_model = {row[1].split(" ")[0]: row for row in rows}
-    for run, metrics in zip(("tiny-a", "tiny-b"), run_scores, strict=True):
-        hard, easy = metrics["aime24"]["avg"], metrics["math500"]["avg"]
-        assert float(by_model[run][4]) == pytest.approx(balanced_score([hard, easy]), abs=5e-4)
-    assert [row[1] for row in rows[:3]] == ["lopsided", "skewed", "even"]  # ties on score go by name
+    # (0.5, 1.0) -> 1 - sqrt(0.25 / 2) = 0.646, below even's 0.700 though its mean (0.75) is higher
+    assert [(row[0], row[1].split(" ")[0], row[4], row[6], row[7]) for row in rows] == [
+        ("1", "lopsided", "1.000", "1", "="),
+        ("1", "skewed", "1.000", "1", "="),
+        ("3", "even", "0.700", "4", "▲ 1"),
+        ("4", "solver", "0.646", "3", "▼ 1"),
+        ("5", "random", "0.000", "5", "="),
+    ]
+    ((task_head, *_),) = cells.headed("model", "hard: alpha (w=2)")
+    assert task_head == ["model", "hard: alpha (w=2)", "easy: beta", "hard (raw)", "easy (raw)"]
 
     # capability vs safety from the table alone: Libra and the mean disagree, and the page shows it
-    result = run_cli("leaderboard", str(table), *CAPABILITY_SAFETY, "--out", str(out))
+    result = run_cli("leaderboard", str(table), *dims, "--out", str(out))
     assert result.code == 0, result.err
     rendered = render(out, tmp_path)
     cells = PageTables()
@@ -221,9 +242,7 @@ def test_leaderboard_cli_on_runs_and_a_score_table(
     assert '<tr class="rank-down"><td>2</td><td>skewed' in rendered.dom
     assert int(rendered.census.images[0]["data-natural-width"] or 0) > 100
     # min-max over the pool: the page says the scores depend on who is in it
-    result = run_cli(
-        "leaderboard", str(table), *CAPABILITY_SAFETY, "--normalize", "minmax", "--out", str(out)
-    )
+    result = run_cli("leaderboard", str(table), *dims, "--normalize", "minmax", "--out", str(out))
     assert result.code == 0, result.err
     assert "depend on the pool" in out.read_text()
 
