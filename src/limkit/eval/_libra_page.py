@@ -130,6 +130,8 @@ def _scatter_section(board: Board) -> str:
         inside = (xs >= 0) & (ys >= 0)
         axes.plot(xs[inside], ys[inside], color="#999", linewidth=0.8)
         axes.annotate(f"{level:.1f}", (1 - radius / np.sqrt(2), 1 - radius / np.sqrt(2)), fontsize="x-small")
+    for level in ISO_SCORES:  # equal plain mean, for contrast: straight lines reward any mix alike
+        axes.plot([0, 2 * level], [2 * level, 0], color="#ccc", linewidth=0.6, linestyle="--")
     for row in board.rows:
         axes.scatter(row.dimensions[0], row.dimensions[1], zorder=3)
         axes.annotate(
@@ -144,7 +146,7 @@ def _scatter_section(board: Board) -> str:
     axes.set_aspect("equal")
     axes.set_xlabel(x_name)
     axes.set_ylabel(y_name)
-    axes.set_title("Libra score iso-curves (grey) over the two dimensions")
+    axes.set_title("Libra score iso-curves (solid); equal plain mean (dashed)")
     parts = [html.figure(fig, f"{x_name} against {y_name} with Libra iso-score curves")]
     if len(board.dimensions) > 2:
         parts.append(
