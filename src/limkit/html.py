@@ -20,6 +20,7 @@ th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}
 figure{margin:1rem 0}img{max-width:100%}.note{color:#555;font-size:0.9rem}
 .warning{color:#9a3b00;font-weight:600}pre{white-space:pre-wrap;background:#f7f7f7;padding:0.5rem}
 #browser-table tr.sample{cursor:pointer}.browser-list{max-height:28rem;overflow:auto}
+tr.rank-up td{background:#e3f4e1}tr.rank-down td{background:#fbe4e0}
 """
 
 
@@ -33,10 +34,21 @@ def fmt(value: Any, digits: int = 3) -> str:
     return "" if value is None else str(value)
 
 
-def table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, caption: str | None = None) -> str:
+def table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    caption: str | None = None,
+    row_classes: Sequence[str | None] = (),
+) -> str:
+    """`row_classes[i]`, when given and not None, becomes row i's CSS class (e.g. to highlight it)."""
     head = "".join(f"<th>{escape(column)}</th>" for column in columns)
+    classes = list(row_classes)
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(fmt(cell))}</td>" for cell in row) + "</tr>" for row in rows
+        (f'<tr class="{escape(classes[i])}">' if i < len(classes) and classes[i] else "<tr>")
+        + "".join(f"<td>{escape(fmt(cell))}</td>" for cell in row)
+        + "</tr>"
+        for i, row in enumerate(rows)
     )
     cap = f"<caption>{escape(caption)}</caption>" if caption else ""
     return f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

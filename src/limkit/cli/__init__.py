@@ -14,6 +14,7 @@ from limkit.cli._generate import generate_command, tiny_model_command
 from limkit.cli._genes import genes_app
 from limkit.cli._grade import grade_command
 from limkit.cli._journey import journey_app
+from limkit.cli._leaderboard import leaderboard_command
 from limkit.cli._retrieve import retrieve_app
 from limkit.cli._train import select_app, train_app
 from limkit.cli._transparency import transparency_app
@@ -56,6 +57,7 @@ app.add_typer(train_app, name="train")
 app.add_typer(select_app, name="select")
 app.add_typer(eval_app, name="eval")
 app.command("report")(report_command)
+app.command("leaderboard")(leaderboard_command)
 app.command("demo")(demo_command)
 app.add_typer(retrieve_app, name="retrieve")
 app.add_typer(transparency_app, name="transparency")

@@ -24,8 +24,15 @@ from limkit.eval._config import (
     SamplingOverrides,
     config_differences,
 )
-from limkit.eval._metrics import (
+from limkit.eval._libra import (
+    Board,
+    Dimension,
     balanced_score,
+    build_board,
+    read_score_table,
+)
+from limkit.eval._libra_page import scores_from_sources, write_leaderboard
+from limkit.eval._metrics import (
     bootstrap_interval,
     majority_answer,
     pass_at_k,
@@ -39,8 +46,10 @@ from limkit.eval._runner import load_tasks, protocol, run_eval, task_params
 from limkit.eval._summary import summarize, summary_lines
 
 __all__ = [
+    "Board",
     "BudgetForcing",
     "ChatRenderer",
+    "Dimension",
     "EvalConfig",
     "ForcedCompletion",
     "ForcingSlot",
@@ -51,6 +60,7 @@ __all__ = [
     "TemplateRenderer",
     "balanced_score",
     "bootstrap_interval",
+    "build_board",
     "build_report",
     "config_differences",
     "cut_at_markers",
@@ -63,12 +73,15 @@ __all__ = [
     "protocol",
     "read_results",
     "read_samples",
+    "read_score_table",
     "rescore_run",
     "run_eval",
+    "scores_from_sources",
     "summarize",
     "summary_lines",
     "task_metrics",
     "task_params",
     "wilson_interval",
+    "write_leaderboard",
     "write_report",
 ]

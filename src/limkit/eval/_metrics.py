@@ -211,13 +211,3 @@ def sweep_point(budget: int, rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "truncated_share": metrics["shares"]["truncated"]["share"] if rows else 0.0,
         "samples": len(rows),
     }
-
-
-def balanced_score(scores: Sequence[float]) -> float:
-    """Libra-Leaderboard's balanced score 1 - sqrt(mean_i (1 - s_i)^2): rewards even strength.
-
-    (0.5, 0.5) scores 0.5 while (0.9, 0.1) scores about 0.36, though both have mean 0.5.
-    """
-    if not scores:
-        raise ValueError("balanced score of no dimensions")
-    return 1.0 - math.sqrt(math.fsum((1.0 - s) ** 2 for s in scores) / len(scores))

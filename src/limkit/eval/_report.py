@@ -20,7 +20,7 @@ from limkit.errors import LimkitError
 from limkit.eval._browser import browser_section
 from limkit.eval._compare import paired_difference, problem_scores, protocol_differences, protocol_groups
 from limkit.eval._config import thinking_budgets
-from limkit.eval._metrics import balanced_score
+from limkit.eval._libra import balanced_score
 from limkit.eval._runfiles import read_results, read_samples
 from limkit.eval._summary import summarize
 
