@@ -142,3 +142,20 @@ def test_a_pad_token_inside_the_text_does_not_end_it(chat_gen: HFGenerator) -> N
     completion = chat_gen._to_completion(item, 4, tokens, SamplingParams(max_tokens=len(tokens)))
     assert (completion.finish_reason, completion.usage.completion_tokens) == ("length", len(tokens))
     assert completion.text == "The answer"
+
+
+def test_an_uncached_hub_model_offline_fails_at_once_and_says_to_pass_a_local_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import time
+
+    import transformers  # noqa: F401  (imported before the clock starts: only the loading is timed)
+
+    from limkit.errors import LimkitError
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    started = time.monotonic()
+    with pytest.raises(LimkitError, match="pass a local model directory"):
+        HFGenerator("limkit-tests/no-such-model")
+    assert time.monotonic() - started < 10

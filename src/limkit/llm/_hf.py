@@ -265,8 +265,12 @@ def _load(
         )
         lm: Any = loader.from_pretrained(source, revision=revision, dtype=dtype)
     except OSError as error:
-        where = "local directory" if local else "Hugging Face Hub id (is the hub reachable?)"
-        raise LimkitError(f"cannot load model {model!r} as a {where}: {error}") from None
+        if local:
+            raise LimkitError(f"cannot load model {model!r} as a local directory: {error}") from None
+        raise LimkitError(
+            f"cannot load model {model!r} from the Hugging Face Hub (offline, or not cached with "
+            f"HF_HUB_OFFLINE=1): pass a local model directory instead ({str(error).splitlines()[0]})"
+        ) from None
     tokenizer = getattr(processor, "tokenizer", processor)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
