@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import math
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from browser import render
+from browser import PageTables, render
 from limkit.eval import (
     BudgetForcing,
     EvalConfig,
@@ -70,36 +69,6 @@ def two_runs(
     return [root / "sampled", root / "swept"]
 
 
-class _Cells(HTMLParser):
-    """The text of every table cell in a page, table by table and row by row."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._cell = []
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None:
-            self.tables[-1][-1].append("".join(self._cell).strip())
-            self._cell = None
-
-    def headed(self, *columns: str) -> list[list[list[str]]]:
-        """The tables (rows, header first) whose header row begins with `columns`."""
-        return [rows for rows in self.tables if tuple(rows[0][: len(columns)]) == columns]
-
-
 def test_report_page_renders_in_headless_chromium(two_runs: list[Path], tmp_path: Path, run_cli: Any) -> None:
     out = tmp_path / "report.html"
     result = run_cli("report", *map(str, two_runs), "--out", str(out))
@@ -115,7 +84,7 @@ def test_report_page_renders_in_headless_chromium(two_runs: list[Path], tmp_path
     assert "Protocols differ" in census.headings and sum(h.startswith("Run ") for h in census.headings) == 2
     assert rendered.screenshot_std > 0.05  # not a blank page
 
-    cells = _Cells()
+    cells = PageTables()
     cells.feed(rendered.dom)
     boards = cells.headed("rank")  # n=3 sampling and a budget sweep: two protocols, each ranked apart
     assert [rows[0] for rows in boards] == [["rank", "run", "aime24", "amc23", "mean", "balanced"]] * 2
