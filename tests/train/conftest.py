@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,14 +9,8 @@ from train_helpers import arithmetic_rows, copy_model, cpu_settings, write_confi
 
 
 @pytest.fixture(autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    """Tiny models train several times faster on one thread than on two contended cores."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+def _train_on_one_thread(one_torch_thread: None) -> None:
+    """Every training test runs on one torch thread (the shared fixture in tests/conftest.py)."""
 
 
 @pytest.fixture
