@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from limkit.cli._eval_scaling import scaling_command
 from limkit.cli._verbose import Verbose
 from limkit.errors import LimkitError, UsageError
 
@@ -61,7 +62,8 @@ def eval_command(
         Opt(
             "--tasks",
             help="Comma-separated task names or .jsonl/.json/.parquet files "
-            "(math500, aime24, aime25, amc23, olympiadbench, minerva_math, gpqa_diamond).",
+            "(math500, aime24, aime25, amc23, olympiadbench, minerva_math, gpqa_diamond, medqa, "
+            "medbullets_op4, medbullets_op5, jama_clinical).",
         ),
     ] = None,
     out: Annotated[
@@ -97,6 +99,22 @@ def eval_command(
     ] = None,
     fields: Annotated[
         str | None, Opt(help="Column map for local task files, e.g. id=qid,problem=text,answer=gold.")
+    ] = None,
+    shuffle_options: Annotated[
+        int | None,
+        Opt(help="Permute multiple-choice options with this seed, gold remapped (position-bias check)."),
+    ] = None,
+    option_free: Annotated[
+        bool,
+        Opt(
+            "--option-free",
+            help="Hide multiple-choice options: open-ended answers graded by --judge-model against the "
+            "gold option's text.",
+        ),
+    ] = False,
+    output_format: Annotated[
+        str | None,
+        Opt("--format", help="Answer format: direct, cot, longstep or longmonolog (its system prompt)."),
     ] = None,
     thinking_budget: Annotated[int | None, Opt(help="Budget forcing: cap on thinking tokens.")] = None,
     min_thinking: Annotated[
@@ -202,6 +220,11 @@ def eval_command(
         )
     if no_cache and cache is not None:
         raise UsageError("choose either --cache PATH or --no-cache, not both", field="cache")
+    if option_free and judge_model is None:
+        raise UsageError(
+            "--option-free answers are free text: add --judge-model (and --judge-base-url) to grade them",
+            field="judge_model",
+        )
     config = EvalConfig(
         backend=backend,
         model=model,
@@ -220,6 +243,9 @@ def eval_command(
         judge=JudgeConfig(backend=judge_backend, model=judge_model) if judge_model else None,
         revision=revision,
         tokenizer=tokenizer,
+        shuffle_options=shuffle_options,
+        option_free=option_free,
+        output_format=output_format,
     )
     runtime = RuntimeOptions(
         base_url=base_url,
@@ -237,6 +263,9 @@ def eval_command(
         results = run_eval(config, out, runtime)
     typer.echo("\n".join(summary_lines(results)))
     typer.echo(f"results: {out / 'results.json'}  samples: {out / 'samples.jsonl'}")
+
+
+eval_app.command("scaling")(scaling_command)
 
 
 @eval_app.command("rescore")

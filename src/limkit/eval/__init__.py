@@ -24,6 +24,7 @@ from limkit.eval._config import (
     SamplingOverrides,
     config_differences,
 )
+from limkit.eval._differential import candidate_list, differential_summary, gold_rank, same_condition
 from limkit.eval._libra import (
     Board,
     Dimension,
@@ -43,6 +44,8 @@ from limkit.eval._report import build_report, leaderboard, load_runs, write_repo
 from limkit.eval._rescore import rescore_run
 from limkit.eval._runfiles import read_results, read_samples
 from limkit.eval._runner import load_tasks, protocol, run_eval, task_params
+from limkit.eval._scaling import difficulty_lengths, scaling_curve, seeded_vote, spearman, vote_ks
+from limkit.eval._scaling_page import scaling_report, write_scaling_report
 from limkit.eval._summary import summarize, summary_lines
 
 __all__ = [
@@ -62,9 +65,13 @@ __all__ = [
     "bootstrap_interval",
     "build_board",
     "build_report",
+    "candidate_list",
     "config_differences",
     "cut_at_markers",
+    "differential_summary",
+    "difficulty_lengths",
     "force_budget",
+    "gold_rank",
     "leaderboard",
     "load_runs",
     "load_tasks",
@@ -76,12 +83,19 @@ __all__ = [
     "read_score_table",
     "rescore_run",
     "run_eval",
+    "same_condition",
+    "scaling_curve",
+    "scaling_report",
     "scores_from_sources",
+    "seeded_vote",
+    "spearman",
     "summarize",
     "summary_lines",
     "task_metrics",
     "task_params",
+    "vote_ks",
     "wilson_interval",
     "write_leaderboard",
     "write_report",
+    "write_scaling_report",
 ]

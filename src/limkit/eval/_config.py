@@ -113,6 +113,13 @@ class EvalConfig:
         judge: Optional LLM judge.
         revision: Model revision for hub models.
         tokenizer: Tokenizer used to render chat prompts locally (budget forcing on the openai backend).
+        shuffle_options: Permute multiple-choice options with this seed, gold remapped (None: the
+            dataset's order).
+        option_free: Hide multiple-choice options; the gold option's text is graded by the judge. None
+            (the default) and False both show them; False is stored as None so older run directories
+            resume.
+        output_format: An output format (direct, cot, longstep, longmonolog) whose system prompt
+            replaces the tasks'; `system_prompt` still wins over it.
     """
 
     backend: str
@@ -130,9 +137,22 @@ class EvalConfig:
     judge: JudgeConfig | None = None
     revision: str | None = None
     tokenizer: str | None = None
+    shuffle_options: int | None = None
+    option_free: bool | None = None
+    output_format: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tasks", tuple(_task_name(name) for name in self.tasks))
+        if not self.option_free:
+            object.__setattr__(self, "option_free", None)
+        if self.output_format is not None:
+            from limkit.tasks import OUTPUT_FORMATS
+
+            if self.output_format not in OUTPUT_FORMATS:
+                raise UsageError(
+                    f"unknown output format {self.output_format!r}; known: {', '.join(OUTPUT_FORMATS)}",
+                    field="format",
+                )
         if self.data_dir is not None:
             object.__setattr__(self, "data_dir", canonical_path(self.data_dir))
         if not self.tasks:

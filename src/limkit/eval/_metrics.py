@@ -14,6 +14,8 @@ Conventions (also stated in reports):
 - maj@k votes over the first k samples (by sample index) among those with an extracted answer; answers
   are grouped by the grader's normalised form. A tie goes to the answer that appeared first. A problem
   whose first k samples hold no answer at all counts as wrong.
+- Lengths: mean tokens per sample, and tokens per problem (all n samples of a problem summed, averaged
+  over problems), which is what maj@n costs.
 - Shares of no-answer, timeout, over-limit, unparseable-gold and truncated (finish_reason "length")
   samples are always reported, zero included, and so is the share graded from a fallback answer (the
   grader found no box, answer cue or bold answer and took the last number or math span).
@@ -135,8 +137,16 @@ def task_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "pass_at_k": _pass_curve(groups, n),
         "maj_at_k": _maj_curve(groups, n),
         "shares": _shares(rows),
-        "lengths": length_stats(rows),
+        "lengths": {**length_stats(rows), "completion_tokens_per_problem": _tokens_per_problem(groups)},
     }
+
+
+def _tokens_per_problem(groups: dict[str, list[dict[str, Any]]]) -> float:
+    """Output tokens spent on a problem, all its samples summed, averaged over problems: the budget
+    that buys maj@n (O1 Journey part 2's "average output tokens" cost, summed over the k samples)."""
+    return _mean(
+        [float(sum(int(row.get("completion_tokens") or 0) for row in group)) for group in groups.values()]
+    )
 
 
 def _pass_curve(groups: dict[str, list[dict[str, Any]]], n: int) -> dict[str, dict[str, float]]:

@@ -33,7 +33,8 @@ METRIC_NOTES = (
     "ties to the earliest answer, no answer counts as wrong. Shares count samples: no answer extracted, "
     "grader timeout, input over the grader's limits, unreadable gold, and truncated (the backend stopped "
     "at max_tokens). Under budget forcing, thinking and answer tokens are counted apart: the thinking "
-    "budget caps the first, --max-answer-tokens the second."
+    "budget caps the first, --max-answer-tokens the second. Mean tokens are per sample; tokens per "
+    "problem sum a problem's n samples (what maj@n costs), averaged over problems."
 )
 
 
@@ -394,7 +395,7 @@ def _metrics_table(run: RunInfo) -> str:
     rows = []
     for task, metrics in run.results["metrics"].items():
         if not metrics.get("problems"):
-            rows.append([task, 0] + [""] * 13)
+            rows.append([task, 0] + [""] * 14)
             continue
         n = str(metrics["n"])
         shares = metrics["shares"]
@@ -416,6 +417,7 @@ def _metrics_table(run: RunInfo) -> str:
                 shares["unparseable_gold"]["share"],
                 shares["truncated"]["share"],
                 metrics["lengths"]["completion_tokens_mean"],
+                metrics["lengths"].get("completion_tokens_per_problem", ""),
             ]
         )
     columns = [
@@ -434,6 +436,7 @@ def _metrics_table(run: RunInfo) -> str:
         "bad gold",
         "truncated",
         "mean tokens",
+        "tokens per problem (n samples)",
     ]
     return html.table(columns, rows, caption="per-task metrics (shares are of samples)")
 

@@ -62,7 +62,13 @@ def load_tasks(config: EvalConfig) -> list[Task]:
     tasks = []
     for name in config.tasks:
         task = load_task(
-            name, data_dir=config.data_dir, limit=config.limit, seed=config.sampling.seed, fields=fields
+            name,
+            data_dir=config.data_dir,
+            limit=config.limit,
+            seed=config.sampling.seed,
+            fields=fields,
+            shuffle_options=config.shuffle_options,
+            option_free=bool(config.option_free),
         )
         task = task.with_prompt(_prompt(task.prompt, config))
         if config.user_template is not None:
@@ -77,6 +83,10 @@ def load_tasks(config: EvalConfig) -> list[Task]:
 
 
 def _prompt(prompt: PromptTemplate, config: EvalConfig) -> PromptTemplate:
+    if config.output_format is not None:
+        from limkit.tasks import output_format
+
+        prompt = output_format(config.output_format).prompt(prompt, bool(config.option_free))
     system = prompt.system if config.system_prompt is None else (config.system_prompt or None)
     return PromptTemplate(system=system, user=config.user_template or prompt.user)
 

@@ -41,12 +41,14 @@ def summarize(
 
 def summary_lines(results: dict[str, Any]) -> list[str]:
     """A plain-text table of the headline numbers for the terminal: one line per task, or with budget
-    forcing one line per task and thinking budget, with thinking and answer tokens counted apart."""
+    forcing one line per task and thinking budget, with thinking and answer tokens counted apart.
+    `tokens` is the mean output tokens of one sample, `tok/prob` the output tokens per problem with all
+    n samples summed."""
     if results.get("budget_sweep"):
         return _sweep_lines(results)
     lines = [
         f"{'task':<16} {'n':>3} {'problems':>8} {'avg@n':>7} {'95% CI':>15} {'pass@n':>7} {'maj@n':>7} "
-        f"{'no-ans':>7} {'fallbk':>7} {'timeout':>7} {'trunc':>7} {'tokens':>8}"
+        f"{'no-ans':>7} {'fallbk':>7} {'timeout':>7} {'trunc':>7} {'tokens':>8} {'tok/prob':>9}"
     ]
     for name, metrics in results.get("metrics", {}).items():
         if not metrics.get("problems"):
@@ -61,7 +63,8 @@ def summary_lines(results: dict[str, Any]) -> list[str]:
             f"{metrics['maj_at_k'][n]['value']:>7.3f} {shares['no_answer']['share']:>7.3f} "
             f"{shares.get('fallback', {'share': 0.0})['share']:>7.3f} "
             f"{shares['timeout']['share']:>7.3f} {shares['truncated']['share']:>7.3f} "
-            f"{metrics['lengths']['completion_tokens_mean']:>8.1f}"
+            f"{metrics['lengths']['completion_tokens_mean']:>8.1f} "
+            f"{metrics['lengths'].get('completion_tokens_per_problem', 0.0):>9.1f}"
         )
     return lines
 

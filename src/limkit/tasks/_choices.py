@@ -14,6 +14,27 @@ from dataclasses import dataclass
 LETTERS = "ABCDEFGHIJ"
 
 _TRAILING_INSTRUCTION = re.compile(r"\n\s*Please reason[^\n]*\s*$")
+_WHICH_OF = re.compile(r"\b([Ww])hich of the following(?: options| choices| answers)? (is|are)\b")
+
+
+@dataclass(frozen=True)
+class ChoiceMode:
+    """How a multiple-choice task presents its options.
+
+    Attributes:
+        shuffle_options: Permute every question's options with this seed (gold remapped); None keeps the
+            dataset's order unless the task always shuffles (`TaskSpec.shuffle_choices`).
+        option_free: Hide the options: the question becomes open-ended and its gold is the correct
+            option's text, graded by the LLM judge (answer type OT).
+    """
+
+    shuffle_options: int | None = None
+    option_free: bool = False
+
+    def shuffle_seed(self, task_shuffles: bool, task_seed: int) -> int | None:
+        if self.shuffle_options is not None:
+            return self.shuffle_options
+        return task_seed if task_shuffles else None
 
 
 @dataclass(frozen=True)
@@ -27,6 +48,18 @@ class ChoiceQuestion:
     @property
     def gold_letter(self) -> str:
         return LETTERS[self.gold]
+
+    @property
+    def gold_text(self) -> str:
+        return self.options[self.gold]
+
+    @property
+    def open_stem(self) -> str:
+        """The stem asked without options: "Which of the following is the most likely diagnosis?" reads
+        "What is the most likely diagnosis?"."""
+        return _WHICH_OF.sub(
+            lambda match: f"{'W' if match.group(1) == 'W' else 'w'}hat {match.group(2)}", self.stem
+        )
 
     def shuffled(self, seed: int, key: str) -> ChoiceQuestion:
         order = list(range(len(self.options)))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from limkit.errors import LimkitError
+from limkit.tasks._choices import ChoiceMode
 from limkit.tasks._registry import TASKS
 from limkit.tasks._rows import rows_to_samples
 from limkit.tasks._spec import FieldMap, PromptTemplate, TaskSpec
@@ -33,6 +34,8 @@ def load_task(
     fields: Mapping[str, Any] | None = None,
     answer_type: str | None = None,
     prompt: PromptTemplate | None = None,
+    shuffle_options: int | None = None,
+    option_free: bool = False,
 ) -> Task:
     """Loads a task's samples.
 
@@ -44,6 +47,11 @@ def load_task(
         fields: For a local file, its column map, e.g. `{"id": "qid", "problem": "text", "answer": "gold"}`.
         answer_type: For a local file, the grader answer type of every sample (None: inferred per gold).
         prompt: Overrides the task's prompt template.
+        shuffle_options: Permute each multiple-choice question's options with this seed, the gold letter
+            remapped (a position-bias check); None keeps the dataset's order (GPQA always shuffles).
+        option_free: Hide a multiple-choice task's options: each question is asked open-ended, its gold
+            is the correct option's text (answer type OT, graded by the judge), and the task's
+            option-free prompt is used.
 
     Raises:
         LimkitError: Unknown task, missing file or field, duplicate id, or an unreachable hub.
@@ -51,13 +59,17 @@ def load_task(
     if limit is not None and limit < 1:
         raise LimkitError(f"limit must be >= 1, got {limit}", field="limit")
     spec = resolve_spec(task, fields=fields, answer_type=answer_type)
+    if (shuffle_options is not None or option_free) and not spec.is_multiple_choice:
+        flag = "--option-free" if option_free else "--shuffle-options"
+        raise LimkitError(f"{flag} applies to multiple-choice tasks; {spec.name!r} is not one", field="tasks")
     rows, source, revision = _read_rows(spec, task, data_dir)
-    samples = rows_to_samples(spec, rows, source, seed)
+    samples = rows_to_samples(spec, rows, source, seed, ChoiceMode(shuffle_options, option_free))
     if not samples:
         raise LimkitError("no samples", path=source)
     if limit is not None:
         samples = samples[:limit]
-    return Task(spec.name, spec, samples, prompt or spec.prompt, source=source, seed=seed, revision=revision)
+    chosen = prompt or (spec.option_free_prompt if option_free else spec.prompt)
+    return Task(spec.name, spec, samples, chosen, source=source, seed=seed, revision=revision)
 
 
 def resolve_spec(
@@ -100,9 +112,16 @@ def _read_rows(
 
     path = None if isinstance(task, TaskSpec) else _local_file(task)
     if path is None and data_dir is not None:
-        path = data_file(spec.name, data_dir)
+        try:
+            path = data_file(spec.name, data_dir)
+        except LimkitError as error:
+            if not spec.obtain:
+                raise
+            raise LimkitError(f"{error.message}. {spec.obtain}", path=error.path, field="data_dir") from None
     if path is not None:
         return read_records(path), str(path), None
+    if spec.obtain:
+        raise LimkitError(f"task {spec.name!r} is not downloadable. {spec.obtain}", field="data_dir")
     if spec.hub_id is None:
         raise LimkitError(f"task {spec.name!r} has no hub dataset; pass --data-dir", field="data_dir")
     rows, source = hub_rows(spec)

@@ -6,6 +6,7 @@ public pin could be found the revision is None and loading from the hub warns (s
 
 from __future__ import annotations
 
+from limkit.tasks._medical import MEDICAL_TASKS
 from limkit.tasks._spec import (
     CHOICE_SYSTEM_PROMPT,
     FieldMap,
@@ -130,10 +131,13 @@ BUILTIN_TASKS: tuple[TaskSpec, ...] = (
             "remapped. Hub dataset is gated (set HF_TOKEN). Revision pin pending."
         ),
     ),
+    *MEDICAL_TASKS,
 )
 
 for _spec in BUILTIN_TASKS:
     register_task(_spec)
 
-PENDING_PINS: tuple[str, ...] = tuple(spec.name for spec in BUILTIN_TASKS if spec.revision is None)
-"""Built-in tasks whose hub revision is not pinned yet."""
+PENDING_PINS: tuple[str, ...] = tuple(
+    spec.name for spec in BUILTIN_TASKS if spec.revision is None and spec.hub_id is not None
+)
+"""Built-in hub tasks whose revision is not pinned yet (user-supplied-only tasks have no hub id)."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from limkit.errors import LimkitError
-from limkit.tasks._choices import ChoiceQuestion, parse_options
+from limkit.tasks._choices import LETTERS, ChoiceMode, ChoiceQuestion, parse_options
 from limkit.tasks._spec import FieldMap, TaskSpec
 from limkit.tasks._task import TaskSample
 
@@ -28,13 +28,17 @@ ANSWER_TYPE_CODES = frozenset({"SC", "MC", "TF", "NV", "SET", "IN", "EX", "EQ", 
 
 
 def rows_to_samples(
-    spec: TaskSpec, rows: Iterable[tuple[int, dict[str, Any]]], source: str, seed: int
+    spec: TaskSpec,
+    rows: Iterable[tuple[int, dict[str, Any]]],
+    source: str,
+    seed: int,
+    mode: ChoiceMode | None = None,
 ) -> list[TaskSample]:
     """Converts (position, row) pairs; duplicate ids are an error naming both positions."""
     samples: list[TaskSample] = []
     seen: dict[str, int] = {}
     for position, row in rows:
-        sample = row_to_sample(spec, row, position, source, seed)
+        sample = row_to_sample(spec, row, position, source, seed, mode or ChoiceMode())
         if sample.id in seen:
             raise LimkitError(
                 f"duplicate id {sample.id!r} (first at {seen[sample.id]})",
@@ -47,13 +51,27 @@ def rows_to_samples(
     return samples
 
 
-def row_to_sample(spec: TaskSpec, row: dict[str, Any], position: int, source: str, seed: int) -> TaskSample:
+def row_to_sample(
+    spec: TaskSpec,
+    row: dict[str, Any],
+    position: int,
+    source: str,
+    seed: int,
+    mode: ChoiceMode | None = None,
+) -> TaskSample:
     fields = spec.fields
     sample_id = _sample_id(fields, row, position, source)
     problem = _required_text(fields.problem, row, position, source)
     metadata = {key: row[key] for key in fields.metadata if key in row}
     if spec.is_multiple_choice:
-        question = _choice_question(spec, row, problem, position, source).shuffled(seed, sample_id)
+        mode = mode or ChoiceMode()
+        question = _choice_question(spec, row, problem, position, source)
+        shuffle_seed = mode.shuffle_seed(spec.shuffle_choices, seed)
+        if shuffle_seed is not None:
+            question = question.shuffled(shuffle_seed, sample_id)
+        if mode.option_free:
+            metadata["gold_letter"] = question.gold_letter
+            return TaskSample(sample_id, question.open_stem, question.gold_text, "OT", metadata)
         metadata["choices"] = list(question.options)
         return TaskSample(sample_id, question.stem, question.gold_letter, spec.answer_type, metadata)
     answer = _answer(fields, row, position, source)
@@ -175,13 +193,16 @@ def _answer_type(spec: TaskSpec, row: dict[str, Any]) -> str | None:
 def _choice_question(
     spec: TaskSpec, row: dict[str, Any], problem: str, position: int, source: str
 ) -> ChoiceQuestion:
-    columns = spec.fields.choices
-    if columns and all(column in row for column in columns):
-        options = tuple(_required_text((column,), row, position, source).strip() for column in columns)
+    fields = spec.fields
+    if fields.choices and all(column in row for column in fields.choices):
+        options = tuple(_required_text((column,), row, position, source).strip() for column in fields.choices)
         return ChoiceQuestion(problem.strip(), options, gold=0)
+    listed = _listed_options(fields, row, position, source)
+    if listed is not None:
+        return ChoiceQuestion(problem.strip(), listed, _gold_index(fields, row, listed, position, source))
     parsed = parse_options(problem)
     if parsed is None:
-        name = _present(spec.fields.problem, row) or "question"
+        name = _present(fields.problem, row) or "question"
         raise LimkitError(
             "expected lettered options 'A. ...' to 'D. ...' in the question text",
             path=source,
@@ -189,13 +210,71 @@ def _choice_question(
             field=name,
         )
     stem, options = parsed
-    answer_field = _present(spec.fields.answer, row)
-    letter = str(row[answer_field]).strip().upper() if answer_field else ""
-    if len(letter) != 1 or letter not in "ABCD"[: len(options)]:
+    return ChoiceQuestion(stem, options, _gold_index(fields, row, options, position, source))
+
+
+def _listed_options(
+    fields: FieldMap, row: dict[str, Any], position: int, source: str
+) -> tuple[str, ...] | None:
+    """Options from an `options` column ({letter: text} or a list) or from one column per option."""
+    name = _present(fields.options, row)
+    if name is not None:
+        value = row[name]
+        if isinstance(value, dict):
+            letters = sorted(str(key).strip().upper() for key in value)
+            if letters != list(LETTERS[: len(letters)]) or len(letters) < 2:
+                raise LimkitError(
+                    f"expected option letters A, B, C, ... got {sorted(value)}",
+                    path=source,
+                    line=position,
+                    field=name,
+                )
+            texts = [value[key] for key in sorted(value, key=lambda key: str(key).strip().upper())]
+        elif isinstance(value, list) and len(value) >= 2:
+            texts = value
+        else:
+            raise LimkitError(
+                "expected a {letter: text} mapping or a list of option texts",
+                path=source,
+                line=position,
+                field=name,
+            )
+        if not all(isinstance(text, str) and text.strip() for text in texts):
+            raise LimkitError(
+                "every option must be a non-empty string", path=source, line=position, field=name
+            )
+        return tuple(text.strip() for text in texts)
+    present = [column for column in fields.option_columns if row.get(column) not in (None, "")]
+    if fields.option_columns and len(present) >= 2:
+        return tuple(_required_text((column,), row, position, source).strip() for column in present)
+    return None
+
+
+def _gold_index(
+    fields: FieldMap, row: dict[str, Any], options: tuple[str, ...], position: int, source: str
+) -> int:
+    """The gold option: its letter column when there is one, else the option equal to the answer text."""
+    letters = LETTERS[: len(options)]
+    letter_field = _present(fields.answer_letter, row)
+    if letter_field is None:
+        answer_field = _present(fields.answer, row)
+        value = str(row[answer_field]).strip() if answer_field else ""
+        if len(value) == 1 and value.upper() in letters:
+            return letters.index(value.upper())
+        if value in options:
+            return options.index(value)
         raise LimkitError(
-            f"expected an option letter A-D, got {row.get(answer_field or '')!r}",
+            f"expected an option letter {letters[0]}-{letters[-1]} or the text of one option, got {value!r}",
             path=source,
             line=position,
-            field=answer_field or spec.fields.answer[0],
+            field=answer_field or fields.answer[0],
         )
-    return ChoiceQuestion(stem, options, gold="ABCD".index(letter))
+    letter = str(row[letter_field]).strip().upper()
+    if len(letter) != 1 or letter not in letters:
+        raise LimkitError(
+            f"expected an option letter {letters[0]}-{letters[-1]}, got {row[letter_field]!r}",
+            path=source,
+            line=position,
+            field=letter_field,
+        )
+    return letters.index(letter)

@@ -16,6 +16,12 @@ CHOICE_SYSTEM_PROMPT = (
     "Please reason step by step, and put the letter of your final choice (A, B, C or D) within \\boxed{}."
 )
 
+OPEN_SYSTEM_PROMPT = (
+    "Please reason step by step, and put your final answer (a short phrase, not an option letter) within "
+    "\\boxed{}."
+)
+"""Option-free mode: the options are hidden, so the model must name the answer itself."""
+
 
 @dataclass(frozen=True)
 class FieldMap:
@@ -36,6 +42,11 @@ class FieldMap:
         choices: Columns holding multiple-choice options, correct option first (GPQA's hub layout:
             `Correct Answer`, `Incorrect Answer 1..3`). When these columns are absent and the spec is a
             multiple-choice task, the options are parsed from the problem text instead.
+        options: Candidate columns holding all options at once, as a {letter: text} mapping or a list in
+            presented order (MedQA's and Medbullets' `options`).
+        option_columns: One column per option in presented order (ChallengeClinicalQA's `opa`..`ope`).
+        answer_letter: Candidate columns holding the gold option's letter (`answer_idx`); without one the
+            gold is the option whose text equals the `answer` column.
         metadata: Columns copied into `TaskSample.metadata` when present.
     """
 
@@ -46,6 +57,9 @@ class FieldMap:
     answer_type: str | None = None
     multiple_answers: str | None = None
     choices: tuple[str, ...] = ()
+    options: tuple[str, ...] = ()
+    option_columns: tuple[str, ...] = ()
+    answer_letter: tuple[str, ...] = ()
     metadata: tuple[str, ...] = ()
 
     @classmethod
@@ -109,6 +123,13 @@ class TaskSpec:
         require_box: Demand a `\\boxed{}` answer when grading.
         preset: Default sampling protocol.
         notes: Where the pin or layout comes from, shown in docs and reports.
+        shuffle_choices: Shuffle multiple-choice options with the task seed by default (GPQA, whose
+            common copy puts the gold first). False presents them as the dataset orders them; the
+            `shuffle_options` load option still shuffles them for a position-bias check.
+        open_prompt: The prompt of option-free mode (options hidden, the gold option's text graded by
+            the judge); None sends `OPEN_SYSTEM_PROMPT` and the bare question.
+        obtain: For data limkit must not download (a licence forbids it): how the user gets a copy and
+            where to put it. Loading without that copy fails with this text.
     """
 
     name: str
@@ -123,6 +144,13 @@ class TaskSpec:
     require_box: bool = False
     preset: SamplingPreset = field(default_factory=SamplingPreset)
     notes: str = ""
+    shuffle_choices: bool = True
+    open_prompt: PromptTemplate | None = None
+    obtain: str = ""
+
+    @property
+    def option_free_prompt(self) -> PromptTemplate:
+        return self.open_prompt or PromptTemplate(system=OPEN_SYSTEM_PROMPT, user="{problem}")
 
     @property
     def is_multiple_choice(self) -> bool:
