@@ -166,7 +166,7 @@ def test_option_free_judge_on_a_real_server(judge_dir: Path, benchmarks_dir: Pat
         judge=judge_config,
     )
     calls: list[tuple[str, str, bool | None]] = []
-    with serve_model(judge_dir) as base_url:
+    with serve_model(judge_dir, startup_timeout=420) as base_url:
         runtime = RuntimeOptions(cache_path=str(tmp_path / "c.sqlite"), judge_base_url=base_url)
         real = make_judge(judge_config, runtime)
 
