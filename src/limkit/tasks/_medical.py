@@ -57,66 +57,58 @@ JAMA_OBTAIN = (
     "DATA_DIR"
 )
 
+
+def _medical_spec(
+    name: str, title: str, hub_id: str | None, revision: str | None, notes: str, **extra: str
+) -> TaskSpec:
+    """A medical multiple-choice spec: the shared layout, prompts and preset, options in dataset order."""
+    return TaskSpec(
+        name=name,
+        title=title,
+        hub_id=hub_id,
+        revision=revision,
+        split="test",
+        fields=_MEDICAL_FIELDS,
+        prompt=MEDICAL_CHOICE_PROMPT,
+        open_prompt=MEDICAL_OPEN_PROMPT,
+        answer_type="multiple_choice",
+        shuffle_choices=False,
+        preset=MEDICAL_PRESET,
+        notes=notes,
+        **extra,
+    )
+
+
 MEDICAL_TASKS: tuple[TaskSpec, ...] = (
-    TaskSpec(
-        name="medqa",
-        title="MedQA (USMLE, 4 options)",
-        hub_id="GBaker/MedQA-USMLE-4-options",
-        revision="0fb93dd23a7339b6dcd27e241cb9b5eca62d4d18",
-        split="test",
-        fields=_MEDICAL_FIELDS,
-        prompt=MEDICAL_CHOICE_PROMPT,
-        open_prompt=MEDICAL_OPEN_PROMPT,
-        answer_type="multiple_choice",
-        shuffle_choices=False,
-        preset=MEDICAL_PRESET,
-        notes="1,273 test questions; `options` {A..D}, gold letter in `answer_idx`, step in `meta_info`.",
+    _medical_spec(
+        "medqa",
+        "MedQA (USMLE, 4 options)",
+        "GBaker/MedQA-USMLE-4-options",
+        "0fb93dd23a7339b6dcd27e241cb9b5eca62d4d18",
+        "1,273 test questions; `options` {A..D}, gold letter in `answer_idx`, step in `meta_info`.",
     ),
-    TaskSpec(
-        name="medbullets_op4",
-        title="Medbullets (4 options)",
-        hub_id="JesseLiu/medbulltes4op",
-        revision=None,
-        split="test",
-        fields=_MEDICAL_FIELDS,
-        prompt=MEDICAL_CHOICE_PROMPT,
-        open_prompt=MEDICAL_OPEN_PROMPT,
-        answer_type="multiple_choice",
-        shuffle_choices=False,
-        preset=MEDICAL_PRESET,
-        notes=(
-            "308 USMLE step 2/3 style questions from HanjieChen/ChallengeClinicalQA medbullets_op4; hub "
-            "mirror revision pin pending (none found in public code or cards)."
-        ),
+    _medical_spec(
+        "medbullets_op4",
+        "Medbullets (4 options)",
+        "JesseLiu/medbulltes4op",
+        None,
+        "308 USMLE step 2/3 style questions from HanjieChen/ChallengeClinicalQA medbullets_op4; hub "
+        "mirror revision pin pending (none found in public code or cards).",
     ),
-    TaskSpec(
-        name="medbullets_op5",
-        title="Medbullets (5 options)",
-        hub_id="JesseLiu/medbulltes5op",
-        revision=None,
-        split="test",
-        fields=_MEDICAL_FIELDS,
-        prompt=MEDICAL_CHOICE_PROMPT,
-        open_prompt=MEDICAL_OPEN_PROMPT,
-        answer_type="multiple_choice",
-        shuffle_choices=False,
-        preset=MEDICAL_PRESET,
-        notes="The same 308 questions with a fifth option (A-E); hub mirror revision pin pending.",
+    _medical_spec(
+        "medbullets_op5",
+        "Medbullets (5 options)",
+        "JesseLiu/medbulltes5op",
+        None,
+        "The same 308 questions with a fifth option (A-E); hub mirror revision pin pending.",
     ),
-    TaskSpec(
-        name="jama_clinical",
-        title="JAMA Clinical Challenge",
-        hub_id=None,
-        revision=None,
-        split="test",
-        fields=_MEDICAL_FIELDS,
-        prompt=MEDICAL_CHOICE_PROMPT,
-        open_prompt=MEDICAL_OPEN_PROMPT,
-        answer_type="multiple_choice",
-        shuffle_choices=False,
-        preset=MEDICAL_PRESET,
+    _medical_spec(
+        "jama_clinical",
+        "JAMA Clinical Challenge",
+        None,
+        None,
+        "646 cases in part 3 (4 options); user-supplied file only.",
         obtain=JAMA_OBTAIN,
-        notes="646 cases in part 3 (4 options); user-supplied file only.",
     ),
 )
 
