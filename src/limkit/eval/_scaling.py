@@ -40,7 +40,6 @@ from limkit.eval._metrics import (
     vote_key,
     wilson_interval,
 )
-from limkit.eval._runfiles import read_results, read_samples
 
 DIFFICULTY_BUCKETS = (
     ("0 (all right)", 0.0, 0.0),
@@ -62,25 +61,17 @@ class RunRows:
 
 
 def read_runs(run_dirs: Sequence[str | Path]) -> list[RunRows]:
-    """Reads each run's results.json (for its label) and samples.jsonl; a missing run is an error."""
+    """Reads each run (as `limkit report` does) and labels it with its model, format and option mode."""
+    from limkit.eval._report import load_runs
+
     runs = []
-    for run_dir in run_dirs:
-        path = Path(run_dir)
-        results = read_results(path)
-        if results is None:
-            raise LimkitError("not a limkit run directory (no results.json)", path=path)
-        config = results.get("protocol", {}).get("config", {})
-        model = str(config.get("model", "?")).rstrip("/").rsplit("/", 1)[-1]
-        extras = [
-            part
-            for part in (config.get("output_format"), "option-free" if config.get("option_free") else None)
-            if part
-        ]
-        label = f"{path.name} ({', '.join([model, *extras])})"
-        rows = read_samples(path)
-        if not rows:
-            raise LimkitError("the run has no graded samples yet", path=path / "samples.jsonl")
-        runs.append(RunRows(path, label, rows))
+    for info in load_runs(run_dirs):
+        if not info.rows:
+            raise LimkitError("the run has no graded samples yet", path=info.path / "samples.jsonl")
+        config = info.config
+        extras = [config.get("output_format"), "option-free" if config.get("option_free") else None]
+        label = f"{info.label[:-1]}{''.join(f', {extra}' for extra in extras if extra)})"
+        runs.append(RunRows(info.path, label, info.rows))
     labels = [run.label for run in runs]
     if len(set(labels)) != len(labels):
         runs = [RunRows(run.path, f"{run.label} [{run.path}]", run.rows) for run in runs]

@@ -59,7 +59,7 @@ JAMA_OBTAIN = (
 
 
 def _medical_spec(
-    name: str, title: str, hub_id: str | None, revision: str | None, notes: str, **extra: str
+    name: str, title: str, hub_id: str | None, revision: str | None, notes: str, obtain: str = ""
 ) -> TaskSpec:
     """A medical multiple-choice spec: the shared layout, prompts and preset, options in dataset order."""
     return TaskSpec(
@@ -75,7 +75,7 @@ def _medical_spec(
         shuffle_choices=False,
         preset=MEDICAL_PRESET,
         notes=notes,
-        **extra,
+        obtain=obtain,
     )
 
 
