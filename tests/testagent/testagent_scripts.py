@@ -11,7 +11,7 @@ import time
 from limkit.llm import Request
 from limkit.retrieve import tokenize
 
-PASSAGE = re.compile(r"^\[([^\]]+)\] (.*)$", re.MULTILINE)
+PASSAGE = re.compile(r"^\[([^\]\n]+)\] (.*?)(?=\n\n\[|\n\n(?:[A-Z][a-z]+ ?[a-z]*:|Write )|\Z)", re.MULTILINE | re.DOTALL)
 STOP = frozenset("a an the of to in on and or is are was were be by for with as at that this it what".split())
 
 
@@ -48,7 +48,7 @@ def builder(request: Request, sample: int) -> str:
     if "[testagent:question]" in system:
         first_id, first_text = shown[0]
         words = " ".join(first_text.split()[:10])
-        question = f"Explain the following finding: {words}?"
+        question = f"Explain: {words}?"
         citations = [first_id]
         if first_id.startswith("medbullets-5#"):
             question = "Which hospital will open on Mars in 2100, and who will run it?"
@@ -60,7 +60,7 @@ def builder(request: Request, sample: int) -> str:
              "difficulty": 1 + len(first_text) % 5, "reference_answer": answer}
         )
     if "[testagent:answerable]" in system:
-        question = user.split("Question: ", 1)[1]
+        question = user.split("Question: ", 1)[1].split("\n\n")[0].split(": ", 1)[-1]
         return "answerable" if _overlap(question, user.split("Question: ", 1)[0]) > 0.5 else "unanswerable"
     if "[testagent:key_points]" in system:
         first_id, first_text = shown[0]
