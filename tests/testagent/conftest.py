@@ -12,7 +12,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 
 def make_item(number: int, difficulty: int) -> dict[str, Any]:
-    chunk = {"chunk_id": f"doc{number}#0", "doc_id": f"doc{number}", "text": f"Fact {number}: the sky is blue."}
+    chunk = {
+        "chunk_id": f"doc{number}#0",
+        "doc_id": f"doc{number}",
+        "text": f"Fact {number}: the sky is blue.",
+    }
     return {
         "schema_version": "benchmark_plus/1",
         "id": f"item-{number}",
@@ -23,18 +27,36 @@ def make_item(number: int, difficulty: int) -> dict[str, Any]:
         "strategy": {
             "question_type": "recall",
             "difficulty": difficulty,
-            "follow_up_policy": {"actions": ["new_topic", "deepen", "rephrase", "misleading_premise", "harder"]},
+            "follow_up_policy": {
+                "actions": ["new_topic", "deepen", "rephrase", "misleading_premise", "harder"]
+            },
         },
         "criteria": {
             "stage1_dimensions": [{"name": "correctness", "description": "facts"}],
             "stage2_key_points": [
-                {"id": "kp1", "point": "The sky is blue", "weight": 0.6, "dimension": "correctness",
-                 "chunk_ids": [chunk["chunk_id"]], "supported": True},
-                {"id": "kp2", "point": "It is a fact", "weight": 0.4, "dimension": "correctness",
-                 "chunk_ids": [chunk["chunk_id"]], "supported": True},
+                {
+                    "id": "kp1",
+                    "point": "The sky is blue",
+                    "weight": 0.6,
+                    "dimension": "correctness",
+                    "chunk_ids": [chunk["chunk_id"]],
+                    "supported": True,
+                },
+                {
+                    "id": "kp2",
+                    "point": "It is a fact",
+                    "weight": 0.4,
+                    "dimension": "correctness",
+                    "chunk_ids": [chunk["chunk_id"]],
+                    "supported": True,
+                },
             ],
         },
-        "metadata": {"generator_model": "hand", "created": "2026-12-01T23:00:00+00:00", "origin": "documents"},
+        "metadata": {
+            "generator_model": "hand",
+            "created": "2026-12-01T23:00:00+00:00",
+            "origin": "documents",
+        },
     }
 
 

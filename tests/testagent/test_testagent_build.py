@@ -29,8 +29,21 @@ def explanations(shared_dir: Path, tmp_path: Path) -> Path:
 def test_build_from_documents(run_cli: Any, explanations: Path, tmp_path: Path) -> None:
     out = tmp_path / "bench.jsonl"
     result = run_cli(
-        "testagent", "build", str(explanations), "--domain", "medical", "--out", str(out), "--backend", "scripted",
-        "--model", SCRIPT, "--items", "100", "--chunk-words", "120",
+        "testagent",
+        "build",
+        str(explanations),
+        "--domain",
+        "medical",
+        "--out",
+        str(out),
+        "--backend",
+        "scripted",
+        "--model",
+        SCRIPT,
+        "--items",
+        "100",
+        "--chunk-words",
+        "120",
     )
     assert result.code == 0, result.err
     items = read_bench(out)
@@ -47,13 +60,19 @@ def test_build_from_documents(run_cli: Any, explanations: Path, tmp_path: Path) 
     uncited = [row["candidate"] for row in dropped if row["reason"] == "cites a chunk it was not shown"]
     assert unanswerable and all(c.startswith("medbullets-5#") for c in unanswerable)
     assert uncited and all(c.startswith("medbullets-7#") for c in uncited)
-    assert reasons == {"near-duplicate question", "not answerable from its chunks", "cites a chunk it was not shown"}
+    assert reasons == {
+        "near-duplicate question",
+        "not answerable from its chunks",
+        "cites a chunk it was not shown",
+    }
     assert len(items) >= 8
     for item in items:
         for chunk in item["source_chunks"]:  # citations point at real retrieved chunks of the documents
             assert docs[chunk["doc_id"]][chunk["start"] : chunk["end"]] == chunk["text"]
         points = item["criteria"]["stage2_key_points"]
-        assert [p["point"] for p in points if "cheese" in p["point"]] == []  # unsupported stage-2 point dropped
+        assert [
+            p["point"] for p in points if "cheese" in p["point"]
+        ] == []  # unsupported stage-2 point dropped
         assert len(points) == 1 and points[0]["weight"] == 1.0
         assert [d["name"] for d in item["criteria"]["stage1_dimensions"]] == ["correctness", "reasoning"]
         assert item["metadata"]["generator_model"] == SCRIPT and item["metadata"]["origin"] == "documents"
@@ -62,8 +81,18 @@ def test_build_from_documents(run_cli: Any, explanations: Path, tmp_path: Path) 
 def test_activate_medbullets(run_cli: Any, shared_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "active.jsonl"
     data_dir = shared_dir / "data" / "benchmarks"
-    result = run_cli("testagent", "build", "--from-task", "medbullets_op4", "--data-dir", str(data_dir),
-                     "--domain", "medical", "--out", str(out))
+    result = run_cli(
+        "testagent",
+        "build",
+        "--from-task",
+        "medbullets_op4",
+        "--data-dir",
+        str(data_dir),
+        "--domain",
+        "medical",
+        "--out",
+        str(out),
+    )
     assert result.code == 0, result.err
     items = read_bench(out)
     rows = [row for _, row in read_jsonl(data_dir / "medbullets_op4.jsonl")]
@@ -73,7 +102,12 @@ def test_activate_medbullets(run_cli: Any, shared_dir: Path, tmp_path: Path) -> 
         assert points[0]["point"] == f"The answer is {row['answer']}" and points[0]["weight"] == 0.5
         assert all(p["point"] in row["explanation"].replace("\n", " ") for p in points[1:])
         assert 2 <= len(points) <= 4 and abs(sum(p["weight"] for p in points) - 1) < 1e-5
-        assert item["seed_question"].startswith(row["question"]) and f"C. {row['options']['C']}" in item["seed_question"]
+        assert (
+            item["seed_question"].startswith(row["question"])
+            and f"C. {row['options']['C']}" in item["seed_question"]
+        )
     # usage errors: neither source, or both
     assert run_cli("testagent", "build", "--out", str(out)).code == 2
-    assert run_cli("testagent", "build", str(out), "--from-task", "medbullets_op4", "--out", str(out)).code == 2
+    assert (
+        run_cli("testagent", "build", str(out), "--from-task", "medbullets_op4", "--out", str(out)).code == 2
+    )

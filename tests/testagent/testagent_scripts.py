@@ -11,8 +11,35 @@ import time
 from limkit.llm import Request
 from limkit.retrieve import tokenize
 
-PASSAGE = re.compile(r"^\[([^\]\n]+)\] (.*?)(?=\n\n\[|\n\n(?:[A-Z][a-z]+ ?[a-z]*:|Write )|\Z)", re.MULTILINE | re.DOTALL)
-STOP = frozenset("a an the of to in on and or is are was were be by for with as at that this it what".split())
+PASSAGE = re.compile(
+    r"^\[([^\]\n]+)\] (.*?)(?=\n\n\[|\n\n(?:[A-Z][a-z]+ ?[a-z]*:|Write )|\Z)", re.MULTILINE | re.DOTALL
+)
+STOP = frozenset(
+    (
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "be",
+        "by",
+        "for",
+        "with",
+        "as",
+        "at",
+        "that",
+        "this",
+        "it",
+        "what",
+    )
+)
 
 
 def _text(message: object) -> str:
@@ -56,8 +83,13 @@ def builder(request: Request, sample: int) -> str:
             citations = ["nowhere#0"]
         answer = first_text.split(". ")[0]
         return json.dumps(
-            {"question": question, "citations": citations, "question_type": "recall",
-             "difficulty": 1 + len(first_text) % 5, "reference_answer": answer}
+            {
+                "question": question,
+                "citations": citations,
+                "question_type": "recall",
+                "difficulty": 1 + len(first_text) % 5,
+                "reference_answer": answer,
+            }
         )
     if "[testagent:answerable]" in system:
         question = user.split("Question: ", 1)[1].split("\n\n")[0].split(": ", 1)[-1]
@@ -65,9 +97,18 @@ def builder(request: Request, sample: int) -> str:
     if "[testagent:key_points]" in system:
         first_id, first_text = shown[0]
         points = [
-            {"point": first_text.split(". ")[0], "weight": 0.7, "dimension": "correctness", "chunk_ids": [first_id]},
-            {"point": "Green cheese from the moon cures every disease", "weight": 0.3, "dimension": "reasoning",
-             "chunk_ids": [first_id]},
+            {
+                "point": first_text.split(". ")[0],
+                "weight": 0.7,
+                "dimension": "correctness",
+                "chunk_ids": [first_id],
+            },
+            {
+                "point": "Green cheese from the moon cures every disease",
+                "weight": 0.3,
+                "dimension": "reasoning",
+                "chunk_ids": [first_id],
+            },
         ]
         return json.dumps({"key_points": points})
     if "[testagent:supported]" in system:
@@ -109,7 +150,9 @@ def sim_judge(request: Request, sample: int) -> str:
     user = _last(request)
     answer = user.split("Answer: ", 1)[1].split("\n\nKey points:", 1)[0]
     verdict = "met" if "CORRECT" in answer else "missed"
-    return json.dumps({"verdicts": [{"id": kp, "verdict": verdict} for kp, _ in _points(user)], "note": "sim"})
+    return json.dumps(
+        {"verdicts": [{"id": kp, "verdict": verdict} for kp, _ in _points(user)], "note": "sim"}
+    )
 
 
 def keyword_judge(request: Request, sample: int) -> str:
@@ -119,5 +162,7 @@ def keyword_judge(request: Request, sample: int) -> str:
     verdicts = []
     for kp, point in _points(user):
         share = _overlap(point, answer)
-        verdicts.append({"id": kp, "verdict": "met" if share > 0.6 else "partial" if share > 0.3 else "missed"})
+        verdicts.append(
+            {"id": kp, "verdict": "met" if share > 0.6 else "partial" if share > 0.3 else "missed"}
+        )
     return json.dumps({"verdicts": verdicts})

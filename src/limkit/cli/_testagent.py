@@ -1,4 +1,4 @@
-"""`limkit testagent build|assess|report`: Benchmark+ items and adaptive multi-turn examination (TestAgent)."""
+"""`limkit testagent build|assess|report`: Benchmark+ items and adaptive multi-turn examination."""
 
 from __future__ import annotations
 
@@ -152,8 +152,9 @@ def assess_command(
     api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
     cache: CachePath = None,
 ) -> None:
-    """Examine a target model over several turns: the examiner asks, the target answers, the judge scores each
-    key point, and the policy picks the next question type. Writes OUT/transcript.jsonl, scores and a report."""
+    """Examine a target model over several turns: the examiner asks, the target answers, the judge scores
+    each key point, and the policy picks the next question type. Writes OUT/transcript.jsonl, scores and a
+    report; re-run the same command to resume."""
     from limkit.agents.testagent import POLICIES, ExamConfig, QPolicy, Roles, assess, finish_run, make_policy
     from limkit.agents.testagent import train_simulated as train_on_simulator
     from limkit.llm import open_cache
@@ -168,7 +169,8 @@ def assess_command(
         trained = train_on_simulator(episodes=train_episodes, budget=turns, seed=seed)
         trained.save(train_policy)
         _say(
-            f"learned policy ({len(trained.table)} states) trained on {train_episodes} simulated episodes, saved to {train_policy}"
+            f"learned policy ({len(trained.table)} states) trained on {train_episodes} simulated episodes, "
+            f"saved to {train_policy}"
         )
         return
     if bench is None or out is None:
@@ -194,8 +196,9 @@ def assess_command(
     summary = finish_run(out, roles.examiner, examiner_model or "")
     score = summary["professionalism"]["mean"]
     _say(
-        f"{len(rows)} turns ({asked} asked now, {len(rows) - asked} resumed) in {time.perf_counter() - started:.1f} s; "
-        f"mean score {score if score is None else round(score, 3)}, {summary['failures']['distinct']} distinct "
+        f"{len(rows)} turns ({asked} asked now, {len(rows) - asked} resumed) in "
+        f"{time.perf_counter() - started:.1f} s; mean score {score if score is None else round(score, 3)}, "
+        f"{summary['failures']['distinct']} distinct "
         f"failures, problems {counts.as_dict()}; report {out / 'report.html'}"
         + (f"; policy saved to {train_policy}" if train_policy else "")
     )

@@ -1,4 +1,4 @@
-"""One-shot structured asks in batches, with failures counted instead of raised (model replies are untrusted)."""
+"""One-shot structured asks in batches; failures are counted, not raised (model replies are untrusted)."""
 
 from __future__ import annotations
 

@@ -100,7 +100,8 @@ def examiner_prompt(item: dict[str, Any], action: str, difficulty: int, last_ans
     points = "\n".join(f"- {p['point']}" for p in item["criteria"]["stage2_key_points"])
     return (
         f"Question type: {action}\nDifficulty: {difficulty}/5\nSeed question: {item['seed_question']}\n"
-        f"Key points (hidden from the candidate):\n{points}\n\nSources:\n{passages(item['source_chunks'])}\n\n"
+        f"Key points (hidden from the candidate):\n{points}\n\n"
+        f"Sources:\n{passages(item['source_chunks'])}\n\n"
         f"Candidate's last answer: {last_answer[:1500] or '(none)'}\n\n{TYPE_INSTRUCTIONS[action]}"
     )
 
@@ -108,9 +109,11 @@ def examiner_prompt(item: dict[str, Any], action: str, difficulty: int, last_ans
 def judge_messages(item: dict[str, Any], action: str, question: str, answer: str) -> tuple[Message, ...]:
     points = "\n".join(f"[{p['id']}] {p['point']}" for p in item["criteria"]["stage2_key_points"])
     user = (
-        f"Question type: {action}\nQuestion: {question}\n\nAnswer: {answer[:4000]}\n\nKey points:\n{points}\n\n"
+        f"Question type: {action}\nQuestion: {question}\n\n"
+        f"Answer: {answer[:4000]}\n\nKey points:\n{points}\n\n"
         f"Sources:\n{passages(item['source_chunks'])}\n\nReply as JSON "
-        '{"verdicts": [{"id": key point id, "verdict": "met"|"partial"|"missed"|"contradicted"}], "note": "..."}.'
+        '{"verdicts": [{"id": key point id, "verdict": "met"|"partial"|"missed"|"contradicted"}], '
+        '"note": "..."}.'
     )
     return ({"role": "system", "content": JUDGE_SYSTEM}, {"role": "user", "content": user})
 

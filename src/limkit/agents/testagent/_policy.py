@@ -151,7 +151,7 @@ class RulePolicy:
 
 
 class QPolicy:
-    """Tabular Q-learning over `ExamState.features`; greedy (ties broken by the turn's rng) unless exploring."""
+    """Tabular Q-learning over `ExamState.features`; greedy (ties: the turn's rng) unless exploring."""
 
     name = "learned"
 
@@ -247,7 +247,7 @@ class SimulatedTarget:
 def simulate_episode(
     policy: Policy, target: SimulatedTarget, difficulties: list[int], budget: int, seed: int, episode: int
 ) -> tuple[ExamState, int | None]:
-    """One simulated episode; returns the end state and the 1-based turn of the first failure (None: never)."""
+    """One simulated episode: the end state and the 1-based turn of the first failure (None: never)."""
     order = list(range(len(difficulties)))
     random.Random(f"order:{seed}:{episode}").shuffle(order)
     state = ExamState(budget, order, difficulties)
