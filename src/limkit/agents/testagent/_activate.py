@@ -96,7 +96,7 @@ def activate_sample(
             "text": f"Correct answer: {gold}",
         }
     ]
-    points = [
+    points: list[dict[str, Any]] = [
         {"point": f"The answer is {gold}", "weight": 0.5, "dimension": "correctness", "chunk": chunks[0]}
     ]
     explanation = sample.metadata.get("explanation")
