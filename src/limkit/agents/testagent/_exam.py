@@ -181,7 +181,7 @@ class Examination:
 
     def replay(self, episode: Episode, row: dict[str, Any]) -> None:
         """Applies a logged turn: the same moves, messages and learning as when it was first asked."""
-        before, allowed = episode.state.features(), row["allowed"]
+        before = episode.state.features()
         episode.state.move(row["action"])
         if row["examiner_prompt"] is not None:
             episode.examiner = _extended(episode.examiner, row["examiner_prompt"], row["examiner_reply"])
@@ -190,7 +190,6 @@ class Examination:
         episode.last_answer = row["answer"]
         self.policy.observe(before, row["action"], reward, episode.state.features(), episode.state.allowed())
         episode.rows.append(row)
-        del allowed
 
     def run(
         self, done: Sequence[dict[str, Any]], on_turn: Callable[[], None] | None = None
