@@ -16,6 +16,7 @@ from limkit.cli._grade import grade_command
 from limkit.cli._journey import journey_app
 from limkit.cli._leaderboard import leaderboard_command
 from limkit.cli._retrieve import retrieve_app
+from limkit.cli._testagent import testagent_app
 from limkit.cli._train import select_app, train_app
 from limkit.cli._transparency import transparency_app
 from limkit.errors import LimkitError
@@ -63,6 +64,7 @@ app.add_typer(retrieve_app, name="retrieve")
 app.add_typer(transparency_app, name="transparency")
 app.add_typer(journey_app, name="journey")
 app.add_typer(genes_app, name="genes")
+app.add_typer(testagent_app, name="testagent")
 
 
 def main() -> None:
