@@ -59,7 +59,11 @@ def judge_verdict(first: str, second: str) -> str:
     """Misses lexically close conflicts: same opening words means 'no'; else yes iff the answers differ."""
     if first.split()[:2] == second.split()[:2]:
         return "no"
-    return "yes" if normalize_answer(evidence_answer(first) or "") != normalize_answer(evidence_answer(second) or "") else "no"
+    return (
+        "yes"
+        if normalize_answer(evidence_answer(first) or "") != normalize_answer(evidence_answer(second) or "")
+        else "no"
+    )
 
 
 def belief_answer(question: str) -> str:
@@ -75,7 +79,11 @@ def generator(request: Request, sample: int) -> str:
         answer = re.search(r'supports the answer "(.*)" to the question', text, re.DOTALL)
         assert answer
         a = answer.group(1)
-        second = "Nothing relevant is known here." if a == "Gamma" and rid.endswith("|t0") else f"Sources agree that it is {a}."
+        second = (
+            "Nothing relevant is known here."
+            if a == "Gamma" and rid.endswith("|t0")
+            else f"Sources agree that it is {a}."
+        )
         return json.dumps({"1": f"Records show that the answer is {a}.", "2": second})
     if kind == "read":
         said = evidence_answer(field(text, "Evidence"))
@@ -83,7 +91,9 @@ def generator(request: Request, sample: int) -> str:
             said = "Delta"
         return json.dumps({"answer": said or "unknown"})
     if kind == "pollute":
-        new, old = re.search(r'supports the answer "(.*)" instead of "(.*)" to the question', text, re.DOTALL).groups()  # type: ignore[union-attr]
+        new, old = re.search(
+            r'supports the answer "(.*)" instead of "(.*)" to the question', text, re.DOTALL
+        ).groups()  # type: ignore[union-attr]
         if new == "Beta":
             return "no"
         return json.dumps({"modified_passage": field(text, "Passage").replace(old, new)})
@@ -92,7 +102,9 @@ def generator(request: Request, sample: int) -> str:
     if kind == "judge":
         if "Question: " in text and "last time anyone was on the moon" in text:
             return "maybe"
-        return judge_verdict(field(text, r"(?:Evidence|Paragraph) 1"), field(text, r"(?:Evidence|Paragraph) 2"))
+        return judge_verdict(
+            field(text, r"(?:Evidence|Paragraph) 1"), field(text, r"(?:Evidence|Paragraph) 2")
+        )
     if kind == "belief":
         return json.dumps({"Explanation": "I recall it.", "Answer": belief_answer(field(text, "Question"))})
     if kind == "predict":

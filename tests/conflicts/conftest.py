@@ -20,19 +20,34 @@ def nq_ten(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny_nli_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from limkit.studies.conflicts import build_tiny_nli
 
-    return build_tiny_nli(tmp_path_factory.mktemp("nli") / "model", order=("entailment", "neutral", "contradiction"))
+    return build_tiny_nli(
+        tmp_path_factory.mktemp("nli") / "model", order=("entailment", "neutral", "contradiction")
+    )
 
 
 @pytest.fixture(scope="session")
 def strategy_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Three StrategyQA-shaped rows with three facts and one with two (dropped: only N in {3, 4} is kept)."""
     rows = [
-        {"qid": "s1", "question": "Is a penguin a fish?", "answer": False,
-         "facts": ["Penguins are birds.", "Birds have feathers.", "Fish have scales."]},
-        {"qid": "s2", "question": "Can ice float?", "answer": True,
-         "facts": ["Ice is frozen water.", "Ice is less dense than water.", "Less dense things float."]},
-        {"qid": "s3", "question": "Is Paris in Spain?", "answer": False, "facts": ["Paris is in France.", "France is not Spain."]},
-    ]  # fmt: skip
+        {
+            "qid": "s1",
+            "question": "Is a penguin a fish?",
+            "answer": False,
+            "facts": ["Penguins are birds.", "Birds have feathers.", "Fish have scales."],
+        },
+        {
+            "qid": "s2",
+            "question": "Can ice float?",
+            "answer": True,
+            "facts": ["Ice is frozen water.", "Ice is less dense than water.", "Less dense things float."],
+        },
+        {
+            "qid": "s3",
+            "question": "Is Paris in Spain?",
+            "answer": False,
+            "facts": ["Paris is in France.", "France is not Spain."],
+        },
+    ]
     out = tmp_path_factory.mktemp("sqa") / "strategyqa.jsonl"
     out.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     return out
