@@ -74,7 +74,11 @@ def generator(request: Request, sample: int) -> str:
     text, rid = first_message(request), request.id
     kind = rid.split("|")[0]
     if kind == "cand":
-        return "I do not know." if rid == "cand|nq-open-dev-4" else json.dumps(dict(zip("123", CANDIDATES)))
+        return (
+            "I do not know."
+            if rid == "cand|nq-open-dev-4"
+            else json.dumps(dict(zip("123", CANDIDATES, strict=True)))
+        )
     if kind == "evid":
         answer = re.search(r'supports the answer "(.*)" to the question', text, re.DOTALL)
         assert answer

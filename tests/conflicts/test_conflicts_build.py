@@ -8,9 +8,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from browser import render
 from conflict_scripts import CANDIDATES, judge_verdict
 
+from browser import render
 from limkit.studies.conflicts import PAIR_GROUPS, normalize_answer
 
 SCRIPT = "conflict_scripts:generator"

@@ -18,7 +18,7 @@ def test_label_map_is_read_from_the_config_whatever_the_order() -> None:
         2: "entailment",
     }
     assert label_map({"0": "entailment", "1": "neutral", "2": "contradiction"}, "m")[0] == "entailment"
-    with pytest.raises(LimkitError, match="LABEL_0.*not an MNLI label"):
+    with pytest.raises(LimkitError, match=r"LABEL_0.*not an MNLI label"):
         label_map({0: "LABEL_0", 1: "LABEL_1", 2: "LABEL_2"}, "m")
     with pytest.raises(LimkitError, match="once"):
         label_map({0: "entailment", 1: "entailment", 2: "neutral"}, "m")
