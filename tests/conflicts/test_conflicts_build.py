@@ -88,7 +88,7 @@ def test_ten_question_build_gives_the_hand_computed_triples_pairs_and_rejections
     assert all(row["reason"] for row in read(out / "rejections.jsonl"))
     assert f"{len(pairs)} pairs from 10 questions" in result.err and "89/100 evidences valid" in result.err
     again = build(run_cli, nq_ten, out)
-    assert again.code == 0 and "0 asks generated" in again.err and "0 NLI scores computed" in again.err
+    assert again.code == 0 and "; 0 asks generated" in again.err and ", 0 NLI scores computed" in again.err
     other = build(run_cli, nq_ten, out, "--length", "long")
     assert other.code == 1 and "differs in build" in other.err
 
@@ -204,3 +204,19 @@ def test_resolution_categories_follow_the_scripted_reader(run_cli: Any, nq_ten: 
         agree = sum(1 for p in conflicts if "Alpha" in (p["x_answer"], p["y_answer"]))
         assert sum(row[variant]["agrees_with_belief"] for row in rows) == agree
     assert all(row["explained"]["explanation"] and row["answer_only"]["explanation"] is None for row in rows)
+
+
+def test_a_gold_answer_is_only_ever_paired_with_a_non_gold_candidate() -> None:
+    from limkit.studies.conflicts import BuildConfig, Question, answer_pool
+    from limkit.studies.conflicts._answers import _triples
+
+    question = Question("q", "which", ("g1", "g2", "g3", "g4", "g5"))
+    pool = answer_pool(question, ["cand"])
+    evidence = {
+        ("q", i): [{"valid": True, "id": f"{i}|{k}", "text": f"t{i}{k}"} for k in (1, 2)] for i in range(6)
+    }
+    rejections: list[dict[str, Any]] = []
+    triples = _triples([question], {"q": pool}, evidence, BuildConfig(), rejections)
+    assert len(triples) == 6 and not rejections
+    assert all(t["answers"][2] == "cand" for t in triples if t["answers"][0] != "cand")
+    assert next(t for t in triples if t["answers"][0] == "cand")["answers"][2].startswith("g")
