@@ -119,21 +119,15 @@ def test_detect_metrics_equal_the_hand_count_and_the_report_renders(
 ) -> None:
     assert build(run_cli, nq_ten, tmp_path / "build").code == 0
     out = tmp_path / "detect"
-    result = run_cli(
-        "conflicts",
-        "detect",
-        str(tmp_path / "build"),
-        "--out",
-        str(out),
-        "--detector",
-        "llm",
-        "--detector",
-        f"nli:{tiny_nli_dir}",
-        "--backend",
-        "scripted",
-        "--model",
-        SCRIPT,
-    )
+
+    def detect() -> Any:
+        detectors = ("--detector", "llm", "--detector", f"nli:{tiny_nli_dir}")
+        scripted = ("--backend", "scripted", "--model", SCRIPT)
+        return run_cli(
+            "conflicts", "detect", str(tmp_path / "build"), "--out", str(out), *detectors, *scripted
+        )
+
+    result = detect()
     assert result.code == 0, result.err
     pairs = read(tmp_path / "build" / "pairs.jsonl")
     summary = json.loads((out / "summary.json").read_text())
@@ -162,21 +156,7 @@ def test_detect_metrics_equal_the_hand_count_and_the_report_renders(
     rendered = render(out / "report.html", tmp_path)
     assert rendered.census.headings[0] == "Evidence conflicts" and rendered.census.tables >= 5
     assert len(rendered.census.images) >= 1 and rendered.screenshot_std > 0.02
-    again = run_cli(
-        "conflicts",
-        "detect",
-        str(tmp_path / "build"),
-        "--out",
-        str(out),
-        "--detector",
-        "llm",
-        "--detector",
-        f"nli:{tiny_nli_dir}",
-        "--backend",
-        "scripted",
-        "--model",
-        SCRIPT,
-    )
+    again = detect()
     assert again.code == 0 and f"(0 scored now, {len(scores)} from earlier" in again.err
 
 
