@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from limkit.cli._conflicts import conflicts_app
 from limkit.cli._curate import curate_command
 from limkit.cli._demo import demo_command
 from limkit.cli._eval import eval_app, report_command
@@ -65,6 +66,7 @@ app.add_typer(transparency_app, name="transparency")
 app.add_typer(journey_app, name="journey")
 app.add_typer(genes_app, name="genes")
 app.add_typer(testagent_app, name="testagent")
+app.add_typer(conflicts_app, name="conflicts")
 
 
 def main() -> None:
