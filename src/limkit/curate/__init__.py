@@ -40,9 +40,11 @@ from limkit.curate._pipeline import Pipeline
 from limkit.curate._recipe import Recipe, apply_overrides, load_recipe, run_recipe
 from limkit.curate._record import REASON, Record, drop, is_dropped, normalize_text
 from limkit.curate._score import ScoreChains, score_chain
+from limkit.curate._scorers import ScorerSpec, StepItem, StepScore
 from limkit.curate._select import Select
 from limkit.curate._step import STEPS, Step, StepContext, register_step
 from limkit.curate._tree import Node, Tree, read_trees
+from limkit.curate._treesearch import GrowTrees, cost_bounds, write_tree_file
 from limkit.curate._write import Write
 
 __all__ = [
@@ -55,6 +57,7 @@ __all__ = [
     "Distill",
     "Executor",
     "Filter",
+    "GrowTrees",
     "Load",
     "LocalExecutor",
     "ModelSpec",
@@ -67,16 +70,20 @@ __all__ = [
     "Record",
     "RewriteCheck",
     "ScoreChains",
+    "ScorerSpec",
     "Segment",
     "Select",
     "Step",
     "StepContext",
+    "StepItem",
+    "StepScore",
     "Trajectory",
     "Tree",
     "Write",
     "apply_overrides",
     "check_rewrite",
     "correct_path_ids",
+    "cost_bounds",
     "derive",
     "drop",
     "is_dropped",
@@ -92,4 +99,5 @@ __all__ = [
     "score_chain",
     "shortcut",
     "write_trajectories",
+    "write_tree_file",
 ]
