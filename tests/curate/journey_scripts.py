@@ -88,3 +88,24 @@ def demo_policy(request: Request, sample: int) -> str:
     if k == len(problem.steps):
         return f"{k}. {expression} = {value}, so the answer is \\boxed{{{value}}}"
     return f"{k}. {expression} = {value}"
+
+
+def rewriter(request: Request, sample: int) -> str:
+    """Rephrases the draft faithfully, except for a problem that asks to be dropped: it loses step 1."""
+    text = str(request.messages[-1]["content"]) if request.messages else ""
+    draft = text.split("Draft:\n", 1)[1]
+    if "drop" in text.split("Draft:\n", 1)[0]:
+        draft = "\n".join(line for line in draft.splitlines() if "3 * 4 = 12" not in line)
+    return "Let me think this through.\n" + draft.replace("Wait,", "Hmm, wait,")
+
+
+def reformatter(request: Request, sample: int) -> str:
+    """A step-by-step rewrite with the right box, except for problems marked 'garble' (wrong box)."""
+    text = str(request.messages[-1]["content"]) if request.messages else ""
+    boxed = "15" if "garble" in text else "14"
+    return f"1. First, 3 * 4 = 12.\n2. Then 2 + 12 = {boxed}.\n\\boxed{{{boxed}}}"
+
+
+def teacher(request: Request, sample: int) -> str:
+    """Sample 0 is wrong, sample 1 right: grader rejection must keep only sample 1."""
+    return "Long thought... 2 + 12 = 15. \\boxed{15}" if sample == 0 else "Wait, 3 * 4 first: 14. \\boxed{14}"

@@ -285,3 +285,23 @@ def test_a_killed_build_resumes_asking_nothing_twice(tmp_path: Path) -> None:
     )
     fresh.communicate(timeout=120)
     assert _rows(tmp_path / "run" / "trees.jsonl") == _rows(tmp_path / "ref" / "run" / "trees.jsonl")
+
+
+def test_the_fluency_rewrite_is_used_only_when_it_keeps_every_step(run_cli: Any, tmp_path: Path) -> None:
+    problems = [PROBLEM, {**PROBLEM, "id": "p2", "problem": "Please drop: what is 2 + 3 * 4?"}]
+    recipe = _recipe(tmp_path, problems, _scripted())
+    assert run_cli("journey", "tree", str(recipe), "--out", str(tmp_path / "run")).code == 0
+    args = ["--rewrite-model", "journey_scripts:rewriter", "--rewrite-backend", "scripted"]
+    trees = str(tmp_path / "run" / "trees.jsonl")
+    result = run_cli("journey", "trajectories", trees, "--out", str(tmp_path / "out"), *args)
+    assert result.code == 0, result.err
+    assert "rewrite: 1 accepted, 1 refused and 0 failed" in result.out
+    rows = {r["tree"]: r["messages"][1]["content"] for r in _rows(tmp_path / "out" / "journey.jsonl")}
+    plain = run_cli("journey", "trajectories", trees, "--out", str(tmp_path / "plain"))
+    assert plain.code == 0
+    drafts = {r["tree"]: r["messages"][1]["content"] for r in _rows(tmp_path / "plain" / "journey.jsonl")}
+    assert rows["p1"].startswith("Let me think this through.") and "Hmm, wait," in rows["p1"]
+    assert rows["p2"] == drafts["p2"]  # the rewrite lost step 1: the draft is kept
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert list(stats["rewrite"]["refusals"]) == ["p2"]
+    assert "3 * 4 = 12" in stats["rewrite"]["refusals"]["p2"][0]

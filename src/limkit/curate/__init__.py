@@ -36,9 +36,12 @@ from limkit.curate._journey import (
 from limkit.curate._llm import ModelSpec
 from limkit.curate._load import Load
 from limkit.curate._options import OptionError
+from limkit.curate._pairs import dpo_pairs
 from limkit.curate._pipeline import Pipeline
 from limkit.curate._recipe import Recipe, apply_overrides, load_recipe, run_recipe
 from limkit.curate._record import REASON, Record, drop, is_dropped, normalize_text
+from limkit.curate._reformat import REFORMAT_PROMPT, Reformat
+from limkit.curate._rewrite import REWRITE_PROMPT, rewrite_journeys
 from limkit.curate._score import ScoreChains, score_chain
 from limkit.curate._scorers import ScorerSpec, StepItem, StepScore
 from limkit.curate._select import Select
@@ -49,6 +52,8 @@ from limkit.curate._write import Write
 
 __all__ = [
     "REASON",
+    "REFORMAT_PROMPT",
+    "REWRITE_PROMPT",
     "STEPS",
     "CurateResult",
     "Decontaminate",
@@ -68,6 +73,7 @@ __all__ = [
     "RayExecutor",
     "Recipe",
     "Record",
+    "Reformat",
     "RewriteCheck",
     "ScoreChains",
     "ScorerSpec",
@@ -85,6 +91,7 @@ __all__ = [
     "correct_path_ids",
     "cost_bounds",
     "derive",
+    "dpo_pairs",
     "drop",
     "is_dropped",
     "journey",
@@ -94,6 +101,7 @@ __all__ = [
     "normalize_text",
     "read_trees",
     "register_step",
+    "rewrite_journeys",
     "run_pipeline",
     "run_recipe",
     "score_chain",
