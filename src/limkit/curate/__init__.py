@@ -36,17 +36,24 @@ from limkit.curate._journey import (
 from limkit.curate._llm import ModelSpec
 from limkit.curate._load import Load
 from limkit.curate._options import OptionError
+from limkit.curate._pairs import dpo_pairs
 from limkit.curate._pipeline import Pipeline
 from limkit.curate._recipe import Recipe, apply_overrides, load_recipe, run_recipe
 from limkit.curate._record import REASON, Record, drop, is_dropped, normalize_text
+from limkit.curate._reformat import REFORMAT_PROMPT, Reformat
+from limkit.curate._rewrite import REWRITE_PROMPT, rewrite_journeys
 from limkit.curate._score import ScoreChains, score_chain
+from limkit.curate._scorers import ScorerSpec, StepItem, StepScore
 from limkit.curate._select import Select
 from limkit.curate._step import STEPS, Step, StepContext, register_step
 from limkit.curate._tree import Node, Tree, read_trees
+from limkit.curate._treesearch import GrowTrees, cost_bounds, write_tree_file
 from limkit.curate._write import Write
 
 __all__ = [
     "REASON",
+    "REFORMAT_PROMPT",
+    "REWRITE_PROMPT",
     "STEPS",
     "CurateResult",
     "Decontaminate",
@@ -55,6 +62,7 @@ __all__ = [
     "Distill",
     "Executor",
     "Filter",
+    "GrowTrees",
     "Load",
     "LocalExecutor",
     "ModelSpec",
@@ -65,19 +73,25 @@ __all__ = [
     "RayExecutor",
     "Recipe",
     "Record",
+    "Reformat",
     "RewriteCheck",
     "ScoreChains",
+    "ScorerSpec",
     "Segment",
     "Select",
     "Step",
     "StepContext",
+    "StepItem",
+    "StepScore",
     "Trajectory",
     "Tree",
     "Write",
     "apply_overrides",
     "check_rewrite",
     "correct_path_ids",
+    "cost_bounds",
     "derive",
+    "dpo_pairs",
     "drop",
     "is_dropped",
     "journey",
@@ -87,9 +101,11 @@ __all__ = [
     "normalize_text",
     "read_trees",
     "register_step",
+    "rewrite_journeys",
     "run_pipeline",
     "run_recipe",
     "score_chain",
     "shortcut",
     "write_trajectories",
+    "write_tree_file",
 ]

@@ -109,15 +109,17 @@ def journey(
     return Trajectory(tree.root.id, "journey", tuple(segments), _final(path[-1]))
 
 
-def chat_row(tree: Tree, trajectory: Trajectory, user: str = DEFAULT_USER) -> dict[str, Any]:
-    """An SFT row in the `{"messages": [...]}` shape `limkit train sft` reads."""
+def chat_row(
+    tree: Tree, trajectory: Trajectory, user: str = DEFAULT_USER, text: str | None = None
+) -> dict[str, Any]:
+    """An SFT row in the `{"messages": [...]}` shape `limkit train sft` reads (`text`: a checked rewrite)."""
     return {
         "id": f"{tree.root.id}:{trajectory.variant}",
         "tree": tree.root.id,
         "variant": trajectory.variant,
         "messages": [
             {"role": "user", "content": user.replace("{problem}", tree.problem)},
-            {"role": "assistant", "content": trajectory.text},
+            {"role": "assistant", "content": trajectory.text if text is None else text},
         ],
         "answer": tree.answer,
         "steps": trajectory.count("step"),
@@ -176,9 +178,14 @@ def write_trajectories(
     seed: int = 0,
     wrong_branches: int = 1,
     user: str = DEFAULT_USER,
+    rewriter: Any = None,
 ) -> dict[str, Any]:
     """Writes OUT/{shortcut,journey}.jsonl (chat rows), OUT/journey_o1.jsonl (GAIR/o1-journey's shape) and
-    OUT/stats.json, each atomically; returns the stats."""
+    OUT/stats.json, each atomically; returns the stats.
+
+    `rewriter` (a `limkit.llm` generator) rewrites each journey for fluency; a rewrite that drops a step
+    or changes the answer is refused and the draft is kept (`stats["rewrite"]` counts the outcomes).
+    """
     import json
 
     from limkit.data import atomic_write_text, write_jsonl
@@ -188,14 +195,31 @@ def write_trajectories(
     derived, skipped = derive(trees, seed=seed, wrong_branches=wrong_branches)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    texts: dict[str, str] = {}
+    rewrite_stats: dict[str, Any] | None = None
+    if rewriter is not None:
+        from limkit.curate._rewrite import rewrite_journeys
+
+        items = [(by_id[t.tree].problem, t, by_id[t.tree].answer) for t in derived["journey"]]
+        outcomes = rewrite_journeys(items, rewriter)
+        texts = {t.tree: o.text for t, o in zip(derived["journey"], outcomes, strict=True)}
+        rewrite_stats = {k: sum(o.outcome == k for o in outcomes) for k in ("accepted", "refused", "failed")}
+        rewrite_stats["refusals"] = {
+            t.tree: list(o.problems) for t, o in zip(derived["journey"], outcomes, strict=True) if o.problems
+        }
     for variant, trajectories in derived.items():
-        write_jsonl(out / f"{variant}.jsonl", (chat_row(by_id[t.tree], t, user) for t in trajectories))
+        rows = (
+            chat_row(by_id[t.tree], t, user, texts.get(t.tree) if variant == "journey" else None)
+            for t in trajectories
+        )
+        write_jsonl(out / f"{variant}.jsonl", rows)
     write_jsonl(out / "journey_o1.jsonl", (o1_journey_row(by_id[t.tree], t) for t in derived["journey"]))
     stats = {
         "trees": len(trees),
         "without_correct_leaf": skipped,
         "seed": seed,
         **{variant: length_stats(trajectories) for variant, trajectories in derived.items()},
+        "rewrite": rewrite_stats,
     }
     atomic_write_text(out / "stats.json", json.dumps(stats, indent=2) + "\n")
     return stats

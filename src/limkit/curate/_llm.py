@@ -23,7 +23,7 @@ from limkit.curate._step import Step
 from limkit.data import AppendWriter, read_appended
 from limkit.progress import progress_bar
 
-BACKEND_CHOICES = ("hf", "openai", "vllm")
+BACKEND_CHOICES = ("hf", "openai", "vllm", "scripted")
 DEFAULT_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 
 
@@ -36,7 +36,9 @@ class ModelSpec:
     )
     backend: str = dataclasses.field(
         default="hf",
-        metadata=doc("hf, openai (any OpenAI-compatible server) or vllm.", choices=BACKEND_CHOICES),
+        metadata=doc(
+            "hf, openai (any OpenAI-compatible server), vllm, or scripted (tests).", choices=BACKEND_CHOICES
+        ),
     )
     base_url: str | None = dataclasses.field(
         default=None, metadata=doc("Server URL for the openai backend, e.g. http://localhost:8000/v1.")
