@@ -37,7 +37,7 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve_model(model_dir: str | Path, *, threads: int = 1, startup_timeout: float = 180.0) -> Iterator[str]:
+def serve_model(model_dir: str | Path, *, threads: int = 1, startup_timeout: float = 600.0) -> Iterator[str]:
     """Runs `transformers serve MODEL_DIR --device cpu` offline on a free loopback port; yields its /v1 URL.
 
     One torch thread by default: a tiny model gains nothing from more, and on a shared 2-core machine
@@ -49,7 +49,7 @@ def serve_model(model_dir: str | Path, *, threads: int = 1, startup_timeout: flo
 
 @contextlib.contextmanager
 def serve_process(
-    model_dir: str | Path, *, threads: int = 1, startup_timeout: float = 180.0
+    model_dir: str | Path, *, threads: int = 1, startup_timeout: float = 600.0
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`serve_model`, also yielding the server process, for tests that kill a server mid-run."""
     port = free_port()
