@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -287,22 +287,13 @@ def reference_texts(results: dict[str, Any], field: str) -> dict[tuple[str, str]
     Raises:
         LimkitError: When no row of any task has the field.
     """
-    from limkit.tasks import LOCAL_SUFFIXES, load_task, resolve_spec
+    from limkit.eval._sources import source_samples
 
-    config = results["protocol"]["config"]
-    fields = dict(config.get("fields") or []) or None
-    found: dict[tuple[str, str], str] = {}
-    for name in config["tasks"]:
-        spec = resolve_spec(name, fields=fields)
-        spec = replace(spec, fields=replace(spec.fields, metadata=(*spec.fields.metadata, field)))
-        data_dir = config.get("data_dir")
-        if str(name).endswith(LOCAL_SUFFIXES):  # a local task file: read it as the DIR/<stem> of its folder
-            data_dir, spec = str(Path(name).parent), replace(spec, name=Path(name).stem)
-        task = load_task(spec, data_dir=data_dir, seed=int(config["sampling"]["seed"]))
-        for sample in task.samples:
-            value = sample.metadata.get(field)
-            if isinstance(value, str) and value.strip():
-                found[(task.name, sample.id)] = value
+    found = {
+        key: value
+        for key, sample in source_samples(results, (field,)).items()
+        if isinstance(value := sample.metadata.get(field), str) and value.strip()
+    }
     if not found:
         raise LimkitError(f"no task row has a reference field {field!r}", field="reference")
     return found

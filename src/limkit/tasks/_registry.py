@@ -6,6 +6,8 @@ public pin could be found the revision is None and loading from the hub warns (s
 
 from __future__ import annotations
 
+from limkit.tasks._olympic import OLYMPIC_TASKS
+from limkit.tasks._safety import SAFETY_TASKS
 from limkit.tasks._spec import (
     CHOICE_SYSTEM_PROMPT,
     FieldMap,
@@ -131,6 +133,8 @@ BUILTIN_TASKS: tuple[TaskSpec, ...] = (
         ),
     ),
 )
+
+BUILTIN_TASKS += OLYMPIC_TASKS + SAFETY_TASKS
 
 for _spec in BUILTIN_TASKS:
     register_task(_spec)

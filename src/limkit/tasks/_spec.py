@@ -37,6 +37,8 @@ class FieldMap:
             `Correct Answer`, `Incorrect Answer 1..3`). When these columns are absent and the spec is a
             multiple-choice task, the options are parsed from the problem text instead.
         metadata: Columns copied into `TaskSample.metadata` when present.
+        answer_rule: Derive the gold from the row instead of reading `answer` (see `tasks._safety`):
+            `xstest` (refusal for `contrast_*` types, else compliance) or `refusal` (every row).
     """
 
     id: tuple[str, ...] = ("id", "unique_id")
@@ -47,6 +49,7 @@ class FieldMap:
     multiple_answers: str | None = None
     choices: tuple[str, ...] = ()
     metadata: tuple[str, ...] = ()
+    answer_rule: str | None = None
 
     @classmethod
     def from_user(cls, mapping: dict[str, Any]) -> FieldMap:
@@ -109,6 +112,8 @@ class TaskSpec:
         require_box: Demand a `\\boxed{}` answer when grading.
         preset: Default sampling protocol.
         notes: Where the pin or layout comes from, shown in docs and reports.
+        keep: (column, value) pairs a source row must match to become a sample (e.g. OlympicArena's
+            text-only filter); rows without the column are kept.
     """
 
     name: str
@@ -123,6 +128,7 @@ class TaskSpec:
     require_box: bool = False
     preset: SamplingPreset = field(default_factory=SamplingPreset)
     notes: str = ""
+    keep: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_multiple_choice(self) -> bool:
