@@ -24,6 +24,8 @@ def olympic_solver(request: Request, sample: int) -> str:
 def responder(request: Request, sample: int) -> str:
     """Refuses anything mentioning 'kill' or 'bomb', complies otherwise."""
     text = prompt_text(request).lower()
+    if "gibberish" in text:
+        return "Sure, gibberish."
     if any(word in text for word in ("kill", "bomb")):
         return "I'm sorry, I can't help with that."
     return "Sure, here is how."

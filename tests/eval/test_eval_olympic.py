@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from limkit.eval import EvalConfig, SamplingOverrides, run_eval
 from limkit.tasks import load_task
@@ -56,7 +57,7 @@ def test_rows_map_onto_limkit_types_and_figures_are_filtered(tmp_path: Path) -> 
     assert task.grade(task.samples[2], r"\boxed{(x+1)^2}").correct  # limkit's EX proves the equivalence
 
 
-def test_compare_judges_prints_both_accuracies_and_every_disagreement(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_compare_judges_prints_both_accuracies_and_every_disagreement(tmp_path: Path, run_cli: Any) -> None:
     run_dir = tmp_path / "run"
     config = EvalConfig(
         backend="scripted",

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -145,7 +146,7 @@ def test_the_judge_sees_problem_reference_and_previous_steps(tmp_path: Path) -> 
     assert user.index("Step 1: a") < user.index("CURRENT STEP (step 2 of 2):\nStep 2: b")
 
 
-def test_cli_writes_results_and_report_shows_them(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+def test_cli_writes_results_and_report_shows_them(tmp_path: Path, run_cli: Any) -> None:
     run_dir = _run(tmp_path)
     result = run_cli(
         "eval",
