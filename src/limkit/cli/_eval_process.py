@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from limkit.cli._verbose import Verbose
+
+if TYPE_CHECKING:
+    from limkit.eval._config import RuntimeOptions
 
 Opt = typer.Option
 
@@ -35,22 +38,30 @@ def process_command(
     """Judge each step of each stored solution (never regenerating them): process score per problem and
     task with an interval, first-error positions, per-position error rates, and the 2x2 agreement with the
     answer-level grader. Results go to RUN_DIR/process/; rerunning resumes without re-judging."""
-    from limkit.eval._config import RuntimeOptions
     from limkit.eval._process import ProcessSettings, judge_process
     from limkit.eval._process_summary import process_lines
     from limkit.progress import library_output, stderr_console
 
     settings = ProcessSettings(judge_backend, judge_model, reference, max_steps, max_tokens)
-    runtime = RuntimeOptions(
-        base_url=judge_base_url,
-        api_key_env=api_key_env,
-        concurrency=concurrency,
-        cache_path=str(cache) if cache else None,
-        no_cache=no_cache,
-    )
+    runtime = judge_runtime(judge_base_url, api_key_env, concurrency, cache, no_cache)
     with library_output(verbose):
         summary = judge_process(
             run_dir, settings, runtime, log=lambda m: stderr_console.print(m, highlight=False, markup=False)
         )
     typer.echo("\n".join(process_lines(summary)))
     typer.echo(f"process results: {run_dir / 'process' / 'results.json'}")
+
+
+def judge_runtime(
+    base_url: str | None, api_key_env: str, concurrency: int, cache: Path | None, no_cache: bool
+) -> RuntimeOptions:
+    """How a post-hoc judge runs: its server, key variable, concurrency and request cache."""
+    from limkit.eval._config import RuntimeOptions
+
+    return RuntimeOptions(
+        base_url=base_url,
+        api_key_env=api_key_env,
+        concurrency=concurrency,
+        cache_path=str(cache) if cache else None,
+        no_cache=no_cache,
+    )

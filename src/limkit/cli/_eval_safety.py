@@ -32,17 +32,11 @@ def safety_command(
     """Score each safety response with a strict structured verdict (XSTest: compliance/refusal against the
     expected behaviour; Do-Not-Answer: safe/unsafe), resumably, and rewrite the run's safety metrics so
     `limkit leaderboard --dimension safety=xstest,donotanswer` can read them."""
-    from limkit.eval._config import RuntimeOptions
+    from limkit.cli._eval_process import judge_runtime
     from limkit.eval._safety import SafetySettings, judge_safety, safety_lines
     from limkit.progress import library_output
 
-    runtime = RuntimeOptions(
-        base_url=judge_base_url,
-        api_key_env=api_key_env,
-        concurrency=concurrency,
-        cache_path=str(cache) if cache else None,
-        no_cache=no_cache,
-    )
+    runtime = judge_runtime(judge_base_url, api_key_env, concurrency, cache, no_cache)
     with library_output(verbose):
         results = judge_safety(
             run_dir,

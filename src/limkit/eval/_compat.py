@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from limkit.errors import LimkitError, UsageError
-from limkit.eval._runfiles import read_results, read_samples
+from limkit.eval._judging import read_run
 
 COMPAT_JUDGES = ("olympicarena-compat",)
 
@@ -29,13 +29,7 @@ def compare_judges(
 
     if judge not in COMPAT_JUDGES:
         raise UsageError(f"--judge {judge!r}: expected one of {', '.join(COMPAT_JUDGES)}", field="judge")
-    run_dir = Path(run_dir)
-    results = read_results(run_dir)
-    if results is None:
-        raise LimkitError("no results.json: not a limkit run directory", path=run_dir)
-    rows = read_samples(run_dir)
-    if not rows:
-        raise LimkitError("the run has no graded samples", path=run_dir / "samples.jsonl")
+    results, rows = read_run(Path(run_dir))
     sources = _sources(results, log)
     per_task: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     disagreements = []
@@ -55,7 +49,7 @@ def compare_judges(
         "tasks": {name: _accuracies(counts) for name, counts in per_task.items()},
         "disagreements": disagreements,
     }
-    atomic_write_text(run_dir / "judges" / f"{judge}.json", json.dumps(summary, indent=2) + "\n")
+    atomic_write_text(Path(run_dir) / "judges" / f"{judge}.json", json.dumps(summary, indent=2) + "\n")
     return summary
 
 

@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any
 
 from limkit.errors import LimkitError
 from limkit.eval._config import RuntimeOptions
+from limkit.eval._judging import open_judge, pin_settings, read_run, stream_verdicts
 from limkit.eval._process_summary import process_summary
-from limkit.eval._runfiles import read_results, read_samples, row_key, run_lock
+from limkit.eval._runfiles import row_key, run_lock
 from limkit.eval._steps import MAX_STEPS, split_steps
 
 if TYPE_CHECKING:
@@ -109,16 +110,10 @@ def judge_process(
         log: Where progress messages go.
     """
     run_dir = Path(run_dir)
-    runtime = runtime or RuntimeOptions()
-    results = read_results(run_dir)
-    if results is None:
-        raise LimkitError("no results.json: not a limkit run directory", path=run_dir)
-    rows = read_samples(run_dir)
-    if not rows:
-        raise LimkitError("the run has no graded samples to judge", path=run_dir / "samples.jsonl")
+    results, rows = read_run(run_dir)
     with run_lock(run_dir):
         folder = run_dir / PROCESS_DIR
-        _check_config(folder, settings)
+        pin_settings(folder, settings_dict(settings), "step verdicts")
         references = reference_texts(results, settings.reference) if settings.reference else {}
         jobs, solutions = plan_jobs(rows, references, settings)
         done = read_verdicts(folder / STEP_VERDICTS)
@@ -126,12 +121,18 @@ def judge_process(
         if log is not None:
             log(f"{len(jobs) - len(todo)} steps judged before, {len(todo)} to judge")
         if todo:
-            from limkit.eval._backend import open_generator
-
-            judge = generator or open_generator(
-                settings.judge_backend, settings.judge_model, runtime, runtime.base_url
+            judge = generator or open_judge(settings.judge_backend, settings.judge_model, runtime)
+            by_id = {job.request_id: job for job in todo}
+            asyncio.run(
+                stream_verdicts(
+                    judge,
+                    [step_request(job, settings) for job in todo],
+                    lambda completion: verdict_row(by_id[completion.request_id], completion),
+                    folder / STEP_VERDICTS,
+                    "judging steps",
+                    owned=generator is None,
+                )
             )
-            asyncio.run(_judge_all(judge, todo, settings, folder / STEP_VERDICTS, owned=generator is None))
         verdicts = read_verdicts(folder / STEP_VERDICTS)
         summary = process_summary(rows, solutions, verdicts, settings_dict(settings))
         from limkit.data import atomic_write_text
@@ -142,27 +143,6 @@ def judge_process(
 
 def settings_dict(settings: ProcessSettings) -> dict[str, Any]:
     return asdict(settings)
-
-
-def _check_config(folder: Path, settings: ProcessSettings) -> None:
-    from limkit.data import atomic_write_text
-
-    path = folder / PROCESS_CONFIG
-    wanted = settings_dict(settings)
-    if path.exists():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        differing = [name for name in wanted if stored.get(name) != wanted[name]]
-        if differing:
-            name = differing[0]
-            raise LimkitError(
-                f"this run's steps were judged with {name}={stored.get(name)!r}, not {wanted[name]!r}; "
-                f"refusing to mix verdicts (remove {folder} to judge again)",
-                path=path,
-                field=name,
-            )
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(wanted, indent=2) + "\n")
 
 
 def problem_text(row: dict[str, Any]) -> str:
@@ -217,24 +197,6 @@ def step_request(job: StepJob, settings: ProcessSettings) -> Request:
         params=SamplingParams(n=1, temperature=0.0, max_tokens=settings.max_tokens, seed=0),
         structured=JsonSchema(VERDICT_SCHEMA, name="step_verdict"),
     )
-
-
-async def _judge_all(
-    generator: Generator, jobs: list[StepJob], settings: ProcessSettings, path: Path, owned: bool
-) -> None:
-    from limkit.data import AppendWriter
-    from limkit.progress import progress_bar
-
-    by_id = {job.request_id: job for job in jobs}
-    requests = [step_request(job, settings) for job in jobs]
-    try:
-        with AppendWriter(path) as writer, progress_bar(len(requests), "judging steps") as advance:
-            async for completion in generator.generate(requests):
-                writer.write(verdict_row(by_id[completion.request_id], completion))
-                advance(1)
-    finally:
-        if owned:
-            await generator.aclose()
 
 
 def verdict_row(job: StepJob, completion: Completion) -> dict[str, Any]:

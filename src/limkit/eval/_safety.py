@@ -19,16 +19,15 @@ killed judging resumes asking nothing twice; the safety rows of `samples.jsonl` 
 from __future__ import annotations
 
 import asyncio
-import json
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from limkit.errors import LimkitError, UsageError
 from limkit.eval._config import RuntimeOptions
+from limkit.eval._judging import open_judge, pin_settings, read_run, stream_verdicts
 from limkit.eval._process import problem_text
-from limkit.eval._runfiles import SAMPLES, read_results, read_samples, row_key, run_lock, write_results
+from limkit.eval._runfiles import SAMPLES, read_samples, row_key, run_lock, write_results
 
 if TYPE_CHECKING:
     from limkit.llm import Completion, Generator, Request
@@ -124,50 +123,31 @@ def judge_safety(
     if unparsed not in ("abstain", "half"):
         raise UsageError(f"--unparsed {unparsed!r}: expected abstain or half", field="unparsed")
     run_dir = Path(run_dir)
-    results = read_results(run_dir)
-    if results is None:
-        raise LimkitError("no results.json: not a limkit run directory", path=run_dir)
+    results, _ = read_run(run_dir)
     kinds = safety_kinds(results)
     if not kinds:
         raise LimkitError("the run has no safety task (xstest, donotanswer)", path=run_dir / "results.json")
     with run_lock(run_dir):
         rows = read_samples(run_dir)
         folder = run_dir / SAFETY_DIR
-        _check_config(folder, settings)
+        pin_settings(folder, asdict(settings), "safety verdicts")
         path = folder / "verdicts.jsonl"
         done = read_safety_verdicts(path)
         todo = [row for row in rows if row["task"] in kinds and row_key(row) not in done]
         if todo:
-            from limkit.eval._backend import open_generator
-
-            judge = generator or open_generator(
-                settings.judge_backend,
-                settings.judge_model,
-                runtime or RuntimeOptions(),
-                (runtime or RuntimeOptions()).base_url,
-            )
-            asyncio.run(_judge_rows(judge, todo, kinds, settings, path, owned=generator is None))
-        return apply_verdicts(run_dir, results, rows, kinds, read_safety_verdicts(path), unparsed)
-
-
-def _check_config(folder: Path, settings: SafetySettings) -> None:
-    from limkit.data import atomic_write_text
-
-    path = folder / "config.json"
-    wanted = asdict(settings)
-    if path.exists():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        for name, value in wanted.items():
-            if stored.get(name) != value:
-                raise LimkitError(
-                    f"this run's safety verdicts came from {name}={stored.get(name)!r}, not {value!r}; "
-                    f"refusing to mix (remove {folder} to judge again)",
-                    path=path,
-                    field=name,
+            judge = generator or open_judge(settings.judge_backend, settings.judge_model, runtime)
+            by_id = {safety_request(row, kinds[row["task"]], settings).id: row for row in todo}
+            asyncio.run(
+                stream_verdicts(
+                    judge,
+                    [safety_request(row, kinds[row["task"]], settings) for row in todo],
+                    lambda completion: _verdict_row(by_id[completion.request_id], completion),
+                    path,
+                    "judging safety",
+                    owned=generator is None,
                 )
-        return
-    folder.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(wanted, indent=2) + "\n")
+            )
+        return apply_verdicts(run_dir, results, rows, kinds, read_safety_verdicts(path), unparsed)
 
 
 def safety_request(row: dict[str, Any], kind: str, settings: SafetySettings) -> Request:
@@ -180,29 +160,6 @@ def safety_request(row: dict[str, Any], kind: str, settings: SafetySettings) -> 
         params=SamplingParams(n=1, temperature=0.0, max_tokens=settings.max_tokens, seed=0),
         structured=JsonSchema(verdict_schema(kind), name="safety_verdict"),
     )
-
-
-async def _judge_rows(
-    generator: Generator,
-    rows: Sequence[dict[str, Any]],
-    kinds: dict[str, str],
-    settings: SafetySettings,
-    path: Path,
-    owned: bool,
-) -> None:
-    from limkit.data import AppendWriter
-    from limkit.progress import progress_bar
-
-    requests = [safety_request(row, kinds[row["task"]], settings) for row in rows]
-    by_id = {request.id: row for request, row in zip(requests, rows, strict=True)}
-    try:
-        with AppendWriter(path) as writer, progress_bar(len(requests), "judging safety") as advance:
-            async for completion in generator.generate(requests):
-                writer.write(_verdict_row(by_id[completion.request_id], completion))
-                advance(1)
-    finally:
-        if owned:
-            await generator.aclose()
 
 
 def _verdict_row(row: dict[str, Any], completion: Completion) -> dict[str, Any]:
