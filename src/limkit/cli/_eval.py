@@ -355,3 +355,8 @@ def _field_map(text: str | None) -> tuple[tuple[str, str], ...]:
             raise UsageError(f"expected key=column pairs, got {part!r}", field="fields")
         pairs.append((key.strip(), value.strip()))
     return tuple(pairs)
+
+
+from limkit.cli._eval_olympic import attach_olympic_commands  # noqa: E402
+
+attach_olympic_commands(eval_app)

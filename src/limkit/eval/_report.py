@@ -21,6 +21,7 @@ from limkit.eval._browser import browser_section
 from limkit.eval._compare import paired_difference, problem_scores, protocol_differences, protocol_groups
 from limkit.eval._config import thinking_budgets
 from limkit.eval._libra import balanced_score
+from limkit.eval._process_page import process_sections
 from limkit.eval._runfiles import read_results, read_samples
 from limkit.eval._summary import summarize
 
@@ -186,6 +187,7 @@ def _assemble(runs: list[RunInfo], dimensions: Sequence[str] | None) -> tuple[st
     elif len(ranked) > 1:
         notes.append("the runs share no task: shown side by side, not ranked")
     sections.extend(_run_section(run) for run in runs)
+    sections.extend(process_sections([(run.label, run.path) for run in runs]))
     sections.append(browser_section([(run.label, run.rows) for run in runs]))
     sections.append(html.section("How to read these numbers", html.paragraph(METRIC_NOTES, "note")))
     title = "limkit evaluation report" if len(runs) > 1 else f"limkit evaluation: {runs[0].label}"

@@ -114,6 +114,7 @@ if TYPE_CHECKING:
     from limkit.grade._grader import Grader, default_grader, grade
     from limkit.grade._judge import LLMJudge, parse_judge_verdict
     from limkit.grade._nodes import LIMITS, Limits
+    from limkit.grade._olympic_compat import olympicarena_compat
     from limkit.grade._reward import accuracy_reward, completion_text, make_accuracy_reward
     from limkit.grade._types import ANSWER_TYPES, canonical_type
     from limkit.grade._verdict import STATUSES, GradeItem, Verdict
@@ -136,6 +137,7 @@ _EXPORTS = {
     "extract_answer": "_extract",
     "grade": "_grader",
     "make_accuracy_reward": "_reward",
+    "olympicarena_compat": "_olympic_compat",
     "parse_judge_verdict": "_judge",
 }
 
@@ -155,6 +157,7 @@ __all__ = [
     "extract_answer",
     "grade",
     "make_accuracy_reward",
+    "olympicarena_compat",
     "parse_judge_verdict",
 ]
 

@@ -7,6 +7,8 @@ public pin could be found the revision is None and loading from the hub warns (s
 from __future__ import annotations
 
 from limkit.tasks._medical import MEDICAL_TASKS
+from limkit.tasks._olympic import OLYMPIC_TASKS
+from limkit.tasks._safety import SAFETY_TASKS
 from limkit.tasks._spec import (
     CHOICE_SYSTEM_PROMPT,
     FieldMap,
@@ -133,6 +135,8 @@ BUILTIN_TASKS: tuple[TaskSpec, ...] = (
     ),
     *MEDICAL_TASKS,
 )
+
+BUILTIN_TASKS += OLYMPIC_TASKS + SAFETY_TASKS
 
 for _spec in BUILTIN_TASKS:
     register_task(_spec)

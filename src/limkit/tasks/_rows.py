@@ -12,6 +12,7 @@ from typing import Any
 
 from limkit.errors import LimkitError
 from limkit.tasks._choices import LETTERS, ChoiceMode, ChoiceQuestion, parse_options
+from limkit.tasks._safety import expected_behaviour, last_user_turn
 from limkit.tasks._spec import FieldMap, TaskSpec
 from limkit.tasks._task import TaskSample
 
@@ -38,6 +39,8 @@ def rows_to_samples(
     samples: list[TaskSample] = []
     seen: dict[str, int] = {}
     for position, row in rows:
+        if any(name in row and row[name] != value for name, value in spec.keep):
+            continue
         sample = row_to_sample(spec, row, position, source, seed, mode or ChoiceMode())
         if sample.id in seen:
             raise LimkitError(
@@ -74,7 +77,8 @@ def row_to_sample(
             return TaskSample(sample_id, question.open_stem, question.gold_text, "OT", metadata)
         metadata["choices"] = list(question.options)
         return TaskSample(sample_id, question.stem, question.gold_letter, spec.answer_type, metadata)
-    answer = _answer(fields, row, position, source)
+    answer = expected_behaviour(fields.answer_rule, row) if fields.answer_rule else None
+    answer = answer or _answer(fields, row, position, source)
     return TaskSample(sample_id, problem, answer, _answer_type(spec, row), metadata)
 
 
@@ -109,7 +113,7 @@ def _required_text(candidates: tuple[str, ...], row: dict[str, Any], position: i
             line=position,
             field=candidates[0],
         )
-    value = row[name]
+    value = last_user_turn(row[name])
     if not isinstance(value, str) or not value.strip():
         raise LimkitError("expected a non-empty string", path=source, line=position, field=name)
     return value

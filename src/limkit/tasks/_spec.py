@@ -48,6 +48,8 @@ class FieldMap:
         answer_letter: Candidate columns holding the gold option's letter (`answer_idx`); without one the
             gold is the option whose text equals the `answer` column.
         metadata: Columns copied into `TaskSample.metadata` when present.
+        answer_rule: Derive the gold from the row instead of reading `answer` (see `tasks._safety`):
+            `xstest` (refusal for `contrast_*` types, else compliance) or `refusal` (every row).
     """
 
     id: tuple[str, ...] = ("id", "unique_id")
@@ -61,6 +63,7 @@ class FieldMap:
     option_columns: tuple[str, ...] = ()
     answer_letter: tuple[str, ...] = ()
     metadata: tuple[str, ...] = ()
+    answer_rule: str | None = None
 
     @classmethod
     def from_user(cls, mapping: dict[str, Any]) -> FieldMap:
@@ -130,6 +133,8 @@ class TaskSpec:
             the judge); None sends `OPEN_SYSTEM_PROMPT` and the bare question.
         obtain: For data limkit must not download (a licence forbids it): how the user gets a copy and
             where to put it. Loading without that copy fails with this text.
+        keep: (column, value) pairs a source row must match to become a sample (e.g. OlympicArena's
+            text-only filter); rows without the column are kept.
     """
 
     name: str
@@ -151,6 +156,7 @@ class TaskSpec:
     @property
     def option_free_prompt(self) -> PromptTemplate:
         return self.open_prompt or PromptTemplate(system=OPEN_SYSTEM_PROMPT, user="{problem}")
+    keep: tuple[tuple[str, str], ...] = ()
 
     @property
     def is_multiple_choice(self) -> bool:
