@@ -258,7 +258,7 @@ class Decontaminate(Step):
             reader = dataclasses.replace(source, limit=None)
         else:
             reader = dataclasses.replace(source, path=self.boilerplate_from, hub=None, limit=None)
-        return (record for record in reader.run([], part, parts) if REASON not in record)
+        return (record for _, record in reader.records(part, parts) if REASON not in record)
 
     def prepare(self, records: Iterable[Record]) -> None:
         index, skipped = self._load_index()

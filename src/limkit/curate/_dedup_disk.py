@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from limkit.curate._load import shard_bounds
-from limkit.data import atomic_writer
+from limkit.data import atomic_writer, parse_json
 
 DIGEST = 16
 
@@ -220,9 +220,9 @@ class SignatureStore:
 
     def ids(self) -> Iterator[str]:
         for part in self.parts:
-            with (self.folder / _name("ids", part, "jsonl")).open(encoding="utf-8") as handle:
+            with (self.folder / _name("ids", part, "jsonl")).open("rb") as handle:
                 for line in handle:
-                    yield json.loads(line)
+                    yield parse_json(line)
 
 
 class DropList:

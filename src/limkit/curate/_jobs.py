@@ -21,7 +21,7 @@ from limkit.curate._load import shard_bounds
 from limkit.curate._progress import counted, job_progress
 from limkit.curate._record import REASON, Record
 from limkit.curate._step import Step, StepContext
-from limkit.data import atomic_write_text, atomic_writer
+from limkit.data import atomic_write_text, atomic_writer, dump_json_line, parse_json
 from limkit.errors import LimkitError
 
 PREPARED = "prepared.pkl"
@@ -55,10 +55,10 @@ def read_marker(step_dir: Path, name: str) -> dict[str, Any]:
 
 def read_lines(paths: Iterable[Path]) -> Iterator[Record]:
     for path in paths:
-        with path.open(encoding="utf-8") as handle:
+        with path.open("rb") as handle:
             for line in handle:
                 if line.strip():
-                    yield json.loads(line)
+                    yield parse_json(line)
 
 
 def step_output(step_dir: Path, kind: str = "kept") -> Iterator[Record]:
@@ -84,12 +84,12 @@ def output_slice(step_dir: Path, start: int, end: int) -> Iterator[Record]:
         first, position = position, position + int(marker["kept"])
         if position <= start or first >= end:
             continue
-        with kept_file(step_dir, int(marker["rank"])).open(encoding="utf-8") as handle:
+        with kept_file(step_dir, int(marker["rank"])).open("rb") as handle:
             for index, line in enumerate(handle, start=first):
                 if index >= end:
                     break
                 if index >= start:
-                    yield json.loads(line)
+                    yield parse_json(line)
 
 
 @dataclass
@@ -177,32 +177,32 @@ def _run_shard(job: Job, step: Step, started: float) -> dict[str, Any]:
     """Streams the shard through the step, checking that each input record comes out exactly once.
 
     Only records read but not yet yielded are remembered (a streaming step holds a batch at most), so
-    the check costs no memory proportional to the shard.
+    the check costs no memory proportional to the shard. A source has no input to check against: `load`
+    refuses repeated ids itself, and the final outputs are checked for repeats whatever the source.
     """
     step_dir = job.context.step_dir
     count, records = 0, _nothing()
     if job.input_dir is not None:
         _, count, records = shard_input(job.input_dir, job.rank, job.world_size)
     pending: set[str] = set()
-    seen: set[str] | None = set() if job.input_dir is None else None
     reasons: Counter[str] = Counter()
     kept = total = 0
     with (
-        atomic_writer(kept_file(step_dir, job.rank)) as keep,
-        atomic_writer(dropped_file(step_dir, job.rank)) as lose,
+        atomic_writer(kept_file(step_dir, job.rank), "wb") as keep,
+        atomic_writer(dropped_file(step_dir, job.rank), "wb") as lose,
         job_progress(step_dir, f"shard-{job.rank:05d}") as tick,
     ):
         for record in step.run(_remember(records, pending), job.rank, job.world_size):
-            _check_once(job, record, pending, seen)
+            _check_once(job, record, pending)
             total += 1
             tick(1)
             if REASON in record:
                 reason = {"step": step.step_name, "step_index": job.index, **record[REASON]}
                 reasons[str(reason.get("code"))] += 1
-                lose.write(json.dumps({**record, REASON: reason}, ensure_ascii=False) + "\n")
+                lose.write(dump_json_line({**record, REASON: reason}))
             else:
                 kept += 1
-                keep.write(json.dumps(record, ensure_ascii=False) + "\n")
+                keep.write(dump_json_line(record))
         if pending:
             raise LimkitError(
                 f"step {job.context.label} lost {len(pending)} record(s), e.g. {sorted(pending)[:5]}: "
@@ -229,14 +229,11 @@ def _remember(records: Iterator[Record], pending: set[str]) -> Iterator[Record]:
         yield record
 
 
-def _check_once(job: Job, record: Record, pending: set[str], seen: set[str] | None) -> None:
+def _check_once(job: Job, record: Record, pending: set[str]) -> None:
     record_id = record.get("id")
     if not isinstance(record_id, str):
         raise LimkitError(f"step {job.context.label} yielded a record without a string id")
-    if seen is not None:  # a source: no input to check against, only repeats
-        if record_id in seen:
-            raise LimkitError(f"step {job.context.label} yielded record {record_id!r} twice")
-        seen.add(record_id)
+    if job.input_dir is None:
         return
     if record_id not in pending:
         raise LimkitError(

@@ -3,22 +3,27 @@
 Every source row becomes `{"id", "problem", "answer", ...}` through a field map, so the rest of the
 pipeline never sees a dataset's own column names. Bad rows are named by file, line (or row) and field.
 
-Rows are streamed: JSONL line by line, Parquet by record batch, so a shard holds its own records one at
-a time (plus the ids seen, to refuse duplicates). A JSON list is one document and is parsed whole.
+Rows are streamed: JSONL line by line, Parquet by record batch, a JSON list element by element, so a
+shard holds one record at a time plus 16 bytes per id (to refuse duplicates, checked once all shards
+are done). A JSONL or Parquet shard reads only its own slice; a JSON list has to be parsed up to it.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from limkit.curate._ids import IdLog, load_logs, repeated
 from limkit.curate._options import OptionError, doc
 from limkit.curate._record import Record
 from limkit.curate._step import Step, file_stamps, register_step
+from limkit.data import iter_json_list, parse_json, read_jsonl
 from limkit.errors import LimkitError
 
 TARGET_FIELDS = ("id", "problem", "answer", "solution", "source", "domain", "answer_type")
@@ -31,6 +36,7 @@ class Load(Step):
     """Reads the pool; each rank yields its contiguous slice of the rows."""
 
     is_source = True
+    needs_finalize = True
 
     path: str | None = dataclasses.field(
         default=None, metadata=doc("JSONL, JSON list or Parquet file, or a `save_to_disk` directory.")
@@ -124,25 +130,49 @@ class Load(Step):
             yield item
 
     def run(self, records: Iterable[Record], rank: int = 0, world_size: int = 1) -> Iterator[Record]:
-        """Yields this rank's slice; every row's id is still checked against all others.
+        """Yields this rank's slice, reading (for JSONL and Parquet) nothing of the others'.
 
-        The shard's output is written atomically, so a duplicate found after some records were yielded
-        still leaves nothing behind.
+        Each id is logged as a 64-bit hash; `finalize` checks them all against each other.
         """
+        log = IdLog()
+        for position, record in self.records(rank, world_size):
+            log.add(record["id"], position)
+            yield record
+        log.save(self.phase_dir("ids") / f"ids-{rank:05d}.npz")
+
+    def records(self, rank: int = 0, world_size: int = 1) -> Iterator[tuple[int, Record]]:
+        """(source position, record) of this rank's slice, for a reader outside the pipeline's own shards."""
         start, end = shard_bounds(self._count(), rank, world_size)
-        seen: dict[str, int] = {}
-        for index, (position, row) in enumerate(self._rows()):
-            record_id = self._id(row, position)
-            if record_id in seen:
-                raise LimkitError(
-                    f"duplicate id {record_id!r} (first at {seen[record_id]})",
-                    path=self.source_name,
-                    line=position,
-                    field=self.column("id"),
-                )
-            seen[record_id] = position
-            if start <= index < end:
-                yield self._record(row, position)
+        for position, row in self._slice(start, end):
+            yield position, self._record(row, position)
+
+    def finalize(self, records: Iterable[Record]) -> None:
+        """Refuses a pool whose ids repeat, naming the first repeat's line and where the id came first."""
+        ranks = sorted(int(done.stem.split("-")[1]) for done in self.context.step_dir.glob("done-*.json"))
+        hashes, positions = load_logs(self.phase_dir("ids") / f"ids-{rank:05d}.npz" for rank in ranks)
+        suspects = {int(p) for p in positions[repeated(hashes)].tolist()}
+        if not suspects:
+            return
+        first: dict[str, int] = {}
+        for position, row in self._rows():
+            if position in suspects:
+                record_id = self._id(row, position)
+                if record_id in first:
+                    raise LimkitError(
+                        f"duplicate id {record_id!r} (first at {first[record_id]})",
+                        path=self.source_name,
+                        line=position,
+                        field=self.column("id"),
+                    )
+                first[record_id] = position
+
+    def _slice(self, start: int, end: int) -> Iterator[tuple[int, dict[str, Any]]]:
+        path = Path(self.path).expanduser() if self.path is not None else None
+        if path is not None and path.is_file() and _kind(path) != "json":
+            rows = _jsonl_slice(path, start, end) if _kind(path) == "jsonl" else _parquet_rows(path, start)
+            yield from itertools.islice(rows, end - start)
+            return
+        yield from itertools.islice(self._rows(), start, end)
 
     def _count(self) -> int:
         """How many rows the source has (within `limit`), without building them where the format allows."""
@@ -154,6 +184,8 @@ class Load(Step):
             import pyarrow.parquet as pq
 
             total = pq.ParquetFile(path).metadata.num_rows
+        elif path is not None and path.is_file():
+            total = sum(1 for _ in iter_json_list(path))
         else:
             total = sum(1 for _ in self._rows())
         return total if self.limit is None else min(total, self.limit)
@@ -219,29 +251,57 @@ def _kind(path: Path) -> str:
 
 
 def _file_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    from limkit.data import read_json_or_jsonl, read_jsonl
-
     if not path.is_file():
         raise LimkitError("file not found", path=path)
     kind = _kind(path)
     if kind == "jsonl":
         yield from read_jsonl(path)
     elif kind == "json":
-        yield from read_json_or_jsonl(path)
+        yield from iter_json_list(path)
     else:
         yield from _parquet_rows(path)
 
 
-def _parquet_rows(path: Path, batch_size: int = 4096) -> Iterator[tuple[int, dict[str, Any]]]:
+def _jsonl_slice(path: Path, start: int, end: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Non-blank lines `start` to `end` (0-based) as (line number, object); earlier lines stay unparsed."""
+    with path.open("rb") as handle:
+        index = 0
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            if index >= end:
+                return
+            if index >= start:
+                yield number, _json_object(line, path, number)
+            index += 1
+
+
+def _json_object(line: bytes, path: Path, number: int) -> dict[str, Any]:
+    try:
+        row = parse_json(line)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        message = f"{error.msg} at column {error.colno}" if isinstance(error, json.JSONDecodeError) else error
+        raise LimkitError(f"not valid JSON ({message})", path=path, line=number) from None
+    if not isinstance(row, dict):
+        raise LimkitError(f"expected a JSON object, got {type(row).__name__}", path=path, line=number)
+    return row
+
+
+def _parquet_rows(path: Path, start: int = 0, batch_size: int = 4096) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Rows from `start` (0-based) on, as (1-based row, object); record batches before it are skipped."""
     import pyarrow.parquet as pq
 
     try:
         batches = pq.ParquetFile(path).iter_batches(batch_size=batch_size)
         position = 0
         for batch in batches:
+            if position + batch.num_rows <= start:
+                position += batch.num_rows
+                continue
             for row in batch.to_pylist():
                 position += 1
-                yield position, row
+                if position > start:
+                    yield position, row
     except (OSError, ValueError) as error:  # pyarrow raises ArrowInvalid (a ValueError) or OSError
         raise LimkitError(f"not a readable Parquet file ({error})", path=path) from None
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import itertools
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from limkit import html
+from limkit.curate._ids import IdLog, repeated_ids
 from limkit.curate._jobs import FINALIZE_MARKER, PREPARE_MARKER, read_marker, shard_markers, step_output
 from limkit.curate._pipeline import Pipeline
 from limkit.curate._record import REASON, Record
@@ -73,11 +74,25 @@ def write_outputs(
 ) -> dict[str, Any]:
     work = out_dir / "work"
     labels = pipeline.labels
-    seen: set[str] = set()
+    ids = IdLog()
     observed = Observations()
-    kept = _copy(step_output(work / labels[-1]), out_dir / "kept.jsonl", seen, observed, kept=True)
-    dropped_records = itertools.chain.from_iterable(step_output(work / label, "dropped") for label in labels)
-    dropped = _copy(dropped_records, out_dir / "dropped.jsonl", seen, observed, kept=False)
+
+    def kept_records() -> Iterator[Record]:
+        return step_output(work / labels[-1])
+
+    def dropped_records() -> Iterator[Record]:
+        return itertools.chain.from_iterable(step_output(work / label, "dropped") for label in labels)
+
+    with (
+        atomic_writer(out_dir / "kept.jsonl") as kept_file,
+        atomic_writer(out_dir / "dropped.jsonl") as dropped_file,
+    ):
+        kept = _copy(kept_records(), kept_file, ids, observed, kept=True)
+        dropped = _copy(dropped_records(), dropped_file, ids, observed, kept=False)
+        everything = itertools.chain(kept_records(), dropped_records())
+        repeats = repeated_ids((record["id"] for record in everything), ids.hashes_array())
+        if repeats:
+            raise LimkitError(f"internal error: record {repeats[0]!r} would appear twice in the outputs")
     steps = [_step_stats(pipeline, index, work / label, walls[index]) for index, label in enumerate(labels)]
     records_in = steps[0]["in"]
     if kept + dropped != records_in:
@@ -98,25 +113,18 @@ def write_outputs(
 
 
 def _copy(
-    records: Iterable[Record], path: Path, seen: set[str], observed: Observations, *, kept: bool
+    records: Iterable[Record], handle: IO[Any], ids: IdLog, observed: Observations, *, kept: bool
 ) -> int:
     count = 0
-    with atomic_writer(path) as handle:
-        for record in records:
-            _write(handle, record, seen, kept)
-            observed.see(record, kept)
-            count += 1
+    for record in records:
+        record_id = record["id"]
+        if kept == (REASON in record):
+            raise LimkitError(f"internal error: record {record_id!r} is in the wrong output file")
+        ids.add(record_id, len(ids.hashes))
+        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        observed.see(record, kept)
+        count += 1
     return count
-
-
-def _write(handle: IO[Any], record: Record, seen: set[str], kept: bool) -> None:
-    record_id = record["id"]
-    if record_id in seen:
-        raise LimkitError(f"internal error: record {record_id!r} would appear twice in the outputs")
-    if kept == (REASON in record):
-        raise LimkitError(f"internal error: record {record_id!r} is in the wrong output file")
-    seen.add(record_id)
-    handle.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 def _step_stats(pipeline: Pipeline, index: int, step_dir: Path, wall: float) -> dict[str, Any]:

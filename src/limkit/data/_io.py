@@ -5,10 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
+
+import orjson
 
 from limkit.errors import LimkitError
 
@@ -16,6 +19,44 @@ from limkit.errors import LimkitError
 # at import because reading the umask means setting it, which is not thread-safe.
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_MAX_ELEMENT_CHARS = 1 << 26
+"""An element of a JSON list this long that still does not parse is an error, not an unfinished chunk."""
+_LONG_DIGITS = re.compile(r"\d{19}")
+_LONG_DIGITS_BYTES = re.compile(rb"\d{19}")
+
+
+def parse_json(text: str | bytes) -> Any:
+    """`json.loads`, three to four times faster on large files, with exactly its results.
+
+    orjson parses most lines; the few it would read differently go to `json`: NaN and Infinity and lone
+    surrogates (orjson refuses them) and integers of 19 digits or more (orjson turns those past 64 bits
+    into floats, silently; a string holding such a run of digits merely takes the slow path).
+    """
+    pattern = _LONG_DIGITS_BYTES if isinstance(text, bytes) else _LONG_DIGITS
+    if pattern.search(text) is None:  # type: ignore[arg-type]
+        with contextlib.suppress(orjson.JSONDecodeError):
+            return orjson.loads(text)
+    return json.loads(text)
+
+
+def dump_json_line(value: Any) -> bytes:
+    """One compact JSON line for a work file, read back (with `parse_json`) exactly as `json` would.
+
+    orjson writes most values several times faster. Where it would write something else than `json`
+    reads back, `json` writes the line instead: orjson writes NaN and infinities as null (so any line
+    with a null takes the slow path) and refuses integers past 64 bits and lone surrogates (which
+    `json` escapes, so the line stays valid UTF-8).
+    """
+    try:
+        line = orjson.dumps(value)
+    except TypeError:
+        line = b"null"
+    if b"null" in line:
+        line = json.dumps(value).encode("ascii")
+    return line + b"\n"
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -28,7 +69,7 @@ def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
             if not line.strip():
                 continue
             try:
-                row = json.loads(line)
+                row = parse_json(line)
             except json.JSONDecodeError as error:
                 raise LimkitError(
                     f"not valid JSON ({error.msg} at column {error.colno})", path=path, line=number
@@ -58,6 +99,86 @@ def read_appended(path: str | Path, what: str = "log") -> Iterator[tuple[int, di
         if not isinstance(row, dict):
             raise LimkitError(f"corrupt {what}: expected a JSON object", path=path, line=number)
         yield number, row
+
+
+def iter_json_list(path: str | Path, chunk_chars: int = 1 << 20) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Streams the objects of a JSON list file one at a time, as (1-based index, object).
+
+    The file is read in chunks of `chunk_chars` characters and decoded element by element, so memory
+    holds one chunk and one element, not the whole document.
+    """
+    path = Path(path)
+    decoder = json.JSONDecoder()
+    with path.open(encoding="utf-8") as handle:
+        stream = _JsonListStream(handle, chunk_chars)
+        stream.expect("[")
+        index = 0
+        while not stream.consume("]"):
+            if index:
+                stream.expect(",")
+            index += 1
+            row = stream.decode(decoder, path, index)
+            if not isinstance(row, dict):
+                raise LimkitError(f"expected a JSON object, got {type(row).__name__}", path=path, line=index)
+            yield index, row
+        if stream.rest().strip():
+            raise LimkitError("not valid JSON (text after the closing ']')", path=path)
+
+
+class _JsonListStream:
+    """A window on a text file for `iter_json_list`: what is buffered, and where decoding stands."""
+
+    def __init__(self, handle: IO[str], chunk_chars: int) -> None:
+        self.handle, self.chunk_chars = handle, chunk_chars
+        self.buffer, self.at, self.eof = "", 0, False
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.handle.read(self.chunk_chars)
+        self.eof = not chunk
+        self.buffer, self.at = self.buffer[self.at :] + chunk, 0
+        return bool(chunk)
+
+    def _skip_space(self) -> None:
+        while True:
+            self.at = _JSON_SPACE.match(self.buffer, self.at).end()  # type: ignore[union-attr]
+            if self.at < len(self.buffer) or not self._more():
+                return
+
+    def consume(self, char: str) -> bool:
+        self._skip_space()
+        if self.buffer.startswith(char, self.at):
+            self.at += 1
+            return True
+        if self.at >= len(self.buffer):
+            raise LimkitError("not valid JSON (the list is not closed with ']')", path=Path(self.handle.name))
+        return False
+
+    def expect(self, char: str) -> None:
+        if not self.consume(char):
+            found = self.buffer[self.at : self.at + 20]
+            message = f"not valid JSON (expected {char!r}, found {found!r})"
+            raise LimkitError(message, path=Path(self.handle.name))
+
+    def decode(self, decoder: json.JSONDecoder, path: Path, index: int) -> Any:
+        self._skip_space()
+        while True:
+            try:
+                value, end = decoder.raw_decode(self.buffer, self.at)
+            except json.JSONDecodeError as error:
+                if len(self.buffer) - self.at < _MAX_ELEMENT_CHARS and self._more():
+                    continue
+                raise LimkitError(f"not valid JSON ({error.msg})", path=path, line=index) from None
+            unfinished = end == len(self.buffer) and not isinstance(value, dict | list | str)
+            if unfinished and self._more():  # a number or literal may go on in the next chunk
+                continue
+            self.at = end
+            return value
+
+    def rest(self) -> str:
+        self._skip_space()
+        return self.buffer[self.at :]
 
 
 def read_json_or_jsonl(path: str | Path) -> list[tuple[int, dict[str, Any]]]:
