@@ -31,6 +31,7 @@ def write_demo_report(
         html.section("What ran", html.paragraph(_what_ran(config, summary, curation[first]))),
         html.section(
             "Accuracy on the held-out split",
+            html.paragraph(summary.premise),
             html.paragraph(summary.conclusion),
             results_table(summary, paths),
             differences_table(summary),
