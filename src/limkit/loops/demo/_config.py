@@ -16,7 +16,7 @@ class DemoConfig:
     eval_size: int = 100
     foundation_size: int = 4800
     foundation_drill_share: float = 0.5
-    facts_per_drill: int = 8
+    facts_per_drill: int = 1
     foundation_epochs: int = 2
     foundation_learning_rate: float = 3e-3
     select_k: int = 200

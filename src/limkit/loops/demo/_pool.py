@@ -5,7 +5,7 @@ demonstrations of *how to reason* draw it out. The world is built to make both p
 
 - The knowledge is every single computation any problem needs (`7 * 8 = 56`, `15 - 6 = 9`): a few
   hundred facts, small enough for a tiny model to know them all. The foundation model practises them as
-  recited facts (many per row, as a pretraining corpus states them) and as one-step word problems
+  drilled facts (one per row: `Compute: 7 * 8` answered `7 * 8 = 56.`) and as one-step word problems
   answered in one line, and never sees a worked multi-step solution.
 - Four of the seven families need two or three computations chained. Knowing each one is not enough:
   the model has to learn to write the intermediate results down, which is what the pool's chains show.
@@ -24,7 +24,6 @@ from dataclasses import dataclass
 NAMES = ("Ava", "Ben", "Cara", "Dan", "Eli", "Fay", "Gus", "Hana", "Ivan", "Jo", "Kim", "Leo", "Mia", "Noor")
 THINGS = ("apples", "pens", "books", "coins", "shells", "cards", "marbles", "stickers", "cookies", "stamps")
 SINGLE_STEP = ("addition", "subtraction", "multiplication", "division")
-DRILL_PROMPT = "Recite some arithmetic facts."
 
 
 @dataclass(frozen=True)
@@ -196,17 +195,14 @@ def paraphrase(text: str, rng: random.Random) -> str:
 
 
 def _drill_messages(rng: random.Random, facts: int) -> list[dict[str, str]]:
-    """Facts recited without a story: computations drawn from the steps of problems of every family.
-
-    The reply does not copy anything from the question, so each line trains exactly the lookup a
-    chain needs (what follows `7 * 8 =`) and a short row carries many facts.
-    """
+    """Facts drilled without a story: computations drawn from the steps of problems of every family."""
     picked: list[tuple[str, int]] = []
     while len(picked) < facts:
         problem = make_problem(rng)
         picked.append(rng.choice((*problem.steps, problem.check)))
+    question = "Compute: " + "; ".join(expression for expression, _ in picked)
     answer = "\n".join(_line(expression, value) for expression, value in picked)
-    return [{"role": "user", "content": DRILL_PROMPT}, {"role": "assistant", "content": answer}]
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer}]
 
 
 def foundation_rows(
