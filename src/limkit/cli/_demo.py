@@ -69,4 +69,5 @@ def print_summary(summary: DemoSummary, console: Console) -> None:
             key.replace("-", " - "), f"{estimate.mean:+.3f}", estimate.interval(), str(estimate.count)
         )
     console.print(results, differences)
+    console.print(summary.premise, highlight=False, markup=False, soft_wrap=True)
     console.print(summary.conclusion, highlight=False, markup=False, soft_wrap=True)

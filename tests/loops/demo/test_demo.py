@@ -77,7 +77,7 @@ def test_pool_has_correct_chains_near_duplicates_and_leaks() -> None:
 def test_foundation_holds_every_computation_and_no_chained_solution() -> None:
     """LIMO's premise: the knowledge is there (each step of every family), the reasoning format is not."""
     held_out = eval_problems(0, 40)
-    rows = foundation_rows(0, 400, held_out, drill_share=0.5, facts_per_drill=6)
+    rows = foundation_rows(0, 400, held_out, REDUCED.foundation_drill_share, REDUCED.facts_per_drill)
     answers = [str(row["messages"][1]["content"]) for row in rows]  # type: ignore[index]
     drilled = {line.rstrip(".") for text in answers if "\\boxed" not in text for line in text.splitlines()}
     one_step = [text for text in answers if "\\boxed" in text]
@@ -150,7 +150,24 @@ def report_mismatches(out: Path) -> list[str]:
                 problems.append(f"{key}: mean not in the report")
     if html_escape(summary["conclusion"]) not in page:
         problems.append("the conclusion sentence is not in the report")
+    if html_escape(summary["premise"]) not in page:
+        problems.append("the premise check is not in the report")
+    if f"{_one_step_share(out, summary['seeds']):.3f} of the one-step" not in summary["premise"]:
+        problems.append("the premise check's one-step share differs from the base model's samples")
     return problems
+
+
+def _one_step_share(out: Path, seeds: list[int]) -> float:
+    scores = []
+    for seed in seeds:
+        root = seed_dir(out, seed)
+        family = {
+            json.loads(line)["id"]: json.loads(line)["domain"]
+            for line in (root / "data" / "eval.jsonl").open()
+        }
+        base = per_problem(root / "eval" / "base" / "samples.jsonl")
+        scores += [score for key, score in base.items() if family[key] in SINGLE_STEP]
+    return sum(scores) / len(scores)
 
 
 def html_escape(text: str) -> str:

@@ -12,11 +12,11 @@ class DemoConfig:
     """Sizes and settings of the demo's stages; the defaults finish in minutes on two CPU cores."""
 
     seed: int = 0
-    pool_size: int = 2500
+    pool_size: int = 1600
     eval_size: int = 100
-    foundation_size: int = 2400
+    foundation_size: int = 4800
     foundation_drill_share: float = 0.5
-    facts_per_drill: int = 6
+    facts_per_drill: int = 1
     foundation_epochs: int = 2
     foundation_learning_rate: float = 3e-3
     select_k: int = 200
@@ -41,6 +41,7 @@ class DemoConfig:
             intermediate_size=256,
             vocab_size=512,
             max_positions=512,
+            number_tokens=100,
         )
     )
 

@@ -5,8 +5,8 @@ demonstrations of *how to reason* draw it out. The world is built to make both p
 
 - The knowledge is every single computation any problem needs (`7 * 8 = 56`, `15 - 6 = 9`): a few
   hundred facts, small enough for a tiny model to know them all. The foundation model practises them as
-  drilled facts and as one-step word problems answered in one line, and never sees a worked multi-step
-  solution.
+  drilled facts (one per row: `Compute: 7 * 8` answered `7 * 8 = 56.`) and as one-step word problems
+  answered in one line, and never sees a worked multi-step solution.
 - Four of the seven families need two or three computations chained. Knowing each one is not enough:
   the model has to learn to write the intermediate results down, which is what the pool's chains show.
 

@@ -31,6 +31,7 @@ def write_demo_report(
         html.section("What ran", html.paragraph(_what_ran(config, summary, curation[first]))),
         html.section(
             "Accuracy on the held-out split",
+            html.paragraph(summary.premise),
             html.paragraph(summary.conclusion),
             results_table(summary, paths),
             differences_table(summary),
@@ -63,7 +64,8 @@ def _what_ran(config: DemoConfig, summary: DemoSummary, curation: dict[str, Any]
         f"eight families, four of them needing two or three chained computations, with chains of uneven "
         f"quality (rich ones that reason step by step and verify, plain ones, bare answers), near-duplicates "
         f"and copies of evaluation items. A tiny model ({config.model.num_layers} layers, hidden "
-        f"{config.model.hidden_size}) was first trained on {config.foundation_size} rows that hold the "
+        f"{config.model.hidden_size}, every integer below {config.model.number_tokens} one token) was "
+        f"first trained on {config.foundation_size} rows that hold the "
         f"knowledge and none of the reasoning: {config.foundation_drill_share:.0%} drill the single "
         f"computations that every family's solutions use, the rest are one-step word problems answered in "
         f"one line. The LIMO recipe's steps curated the pool down to {curation['kept']} problems (the "

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from limkit.data import atomic_write_text, read_jsonl
+from limkit.loops.demo._pool import SINGLE_STEP
 
 MODELS = ("base", "curated", "random", "full")
 LABELS = {
@@ -25,6 +26,8 @@ LABELS = {
 }
 COMPARISONS = (("curated", "random"), ("curated", "full"), ("curated", "base"))
 BOOTSTRAP_DRAWS = 2000
+# The foundation model "holds the knowledge" when it solves at least this share of one-step problems.
+KNOWS_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class DemoSummary:
     pooled: dict[str, Estimate]
     differences: dict[str, Estimate]  # "curated-random" -> paired difference
     by_family: dict[str, dict[str, float]]  # model -> family -> accuracy over all seeds
+    premise: str
     conclusion: str
 
     def to_json(self) -> str:
@@ -114,7 +118,37 @@ def summarize(seed_dirs: dict[int, Path]) -> DemoSummary:
         for name in MODELS
     }
     return DemoSummary(
-        seeds, n, per_seed, pooled, differences, by_family, conclusion(seeds, n, pooled, differences)
+        seeds,
+        n,
+        per_seed,
+        pooled,
+        differences,
+        by_family,
+        premise(families["base"]),
+        conclusion(seeds, n, pooled, differences),
+    )
+
+
+def premise(base_families: dict[str, list[float]]) -> str:
+    """Whether the foundation model holds the knowledge (one-step problems) and lacks the chaining.
+
+    LIMO's hypothesis only applies when the first part is true, so the report says it before the
+    comparison, from the foundation model's own evaluation.
+    """
+    one_step = [score for family in SINGLE_STEP for score in base_families.get(family, [])]
+    chained = [
+        score for family, scores in base_families.items() if family not in SINGLE_STEP for score in scores
+    ]
+    knows, chains = sum(one_step) / max(len(one_step), 1), sum(chained) / max(len(chained), 1)
+    numbers = (
+        f"Premise check: the foundation model solves {knows:.3f} of the one-step problems (the knowledge it "
+        f"was given) and {chains:.3f} of the chained ones (the reasoning it was never shown)."
+    )
+    if knows >= KNOWS_THRESHOLD:
+        return f"{numbers} The knowledge is there, so the comparison below is a fair test of the hypothesis."
+    return (
+        f"{numbers} It does not reliably hold the knowledge (below {KNOWS_THRESHOLD}), so the premise of the "
+        f"hypothesis does not hold here: read the comparison with that in mind."
     )
 
 
