@@ -15,6 +15,7 @@ from limkit.cli._genes import genes_app
 from limkit.cli._grade import grade_command
 from limkit.cli._journey import journey_app
 from limkit.cli._leaderboard import leaderboard_command
+from limkit.cli._realign import realign_app
 from limkit.cli._retrieve import retrieve_app
 from limkit.cli._train import select_app, train_app
 from limkit.cli._transparency import transparency_app
@@ -63,6 +64,7 @@ app.add_typer(retrieve_app, name="retrieve")
 app.add_typer(transparency_app, name="transparency")
 app.add_typer(journey_app, name="journey")
 app.add_typer(genes_app, name="genes")
+app.add_typer(realign_app, name="realign")
 
 
 def main() -> None:

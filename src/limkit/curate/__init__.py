@@ -12,6 +12,9 @@ Every step follows one contract, `run(records, rank, world_size) -> records`; ev
 the step and the evidence (`reason`); every input record ends in exactly one of `kept.jsonl` and
 `dropped.jsonl`; a killed run resumes where it stopped, and LLM samples come from the request cache.
 
+ReAlign (`classify_task`, `retrieve_evidence`, `realign`, `realign_filter`, `realign_write`, see
+`recipes/realign.yaml`) rewrites instruction data into per-task formats; nothing is dropped.
+
 Reasoning trees (`read_trees`) yield shortcut and journey SFT samples (`write_trajectories`, O1 Journey).
 """
 
@@ -37,6 +40,13 @@ from limkit.curate._llm import ModelSpec
 from limkit.curate._load import Load
 from limkit.curate._options import OptionError
 from limkit.curate._pipeline import Pipeline
+from limkit.curate._realign._classifier import TaskClassifier, train_classifier
+from limkit.curate._realign._classify import ClassifyTask
+from limkit.curate._realign._evidence import RetrieveEvidence, clean_snippets
+from limkit.curate._realign._filter import RealignFilter
+from limkit.curate._realign._rewrite import Realign
+from limkit.curate._realign._taxonomy import load_formats, taxonomy
+from limkit.curate._realign._write import RealignWrite
 from limkit.curate._recipe import Recipe, apply_overrides, load_recipe, run_recipe
 from limkit.curate._record import REASON, Record, drop, is_dropped, normalize_text
 from limkit.curate._score import ScoreChains, score_chain
@@ -48,6 +58,7 @@ from limkit.curate._write import Write
 __all__ = [
     "REASON",
     "STEPS",
+    "ClassifyTask",
     "CurateResult",
     "Decontaminate",
     "Dedup",
@@ -63,19 +74,25 @@ __all__ = [
     "Pipeline",
     "Predicate",
     "RayExecutor",
+    "Realign",
+    "RealignFilter",
+    "RealignWrite",
     "Recipe",
     "Record",
+    "RetrieveEvidence",
     "RewriteCheck",
     "ScoreChains",
     "Segment",
     "Select",
     "Step",
     "StepContext",
+    "TaskClassifier",
     "Trajectory",
     "Tree",
     "Write",
     "apply_overrides",
     "check_rewrite",
+    "clean_snippets",
     "correct_path_ids",
     "derive",
     "drop",
@@ -83,6 +100,7 @@ __all__ = [
     "journey",
     "length_stats",
     "load_benchmark_texts",
+    "load_formats",
     "load_recipe",
     "normalize_text",
     "read_trees",
@@ -91,5 +109,7 @@ __all__ = [
     "run_recipe",
     "score_chain",
     "shortcut",
+    "taxonomy",
+    "train_classifier",
     "write_trajectories",
 ]

@@ -23,7 +23,7 @@ from limkit.curate._step import Step
 from limkit.data import AppendWriter, read_appended
 from limkit.progress import progress_bar
 
-BACKEND_CHOICES = ("hf", "openai", "vllm")
+BACKEND_CHOICES = ("hf", "openai", "vllm", "scripted")
 DEFAULT_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
 
 
@@ -36,7 +36,10 @@ class ModelSpec:
     )
     backend: str = dataclasses.field(
         default="hf",
-        metadata=doc("hf, openai (any OpenAI-compatible server) or vllm.", choices=BACKEND_CHOICES),
+        metadata=doc(
+            "hf, openai (any OpenAI-compatible server), vllm, or scripted (a test double).",
+            choices=BACKEND_CHOICES,
+        ),
     )
     base_url: str | None = dataclasses.field(
         default=None, metadata=doc("Server URL for the openai backend, e.g. http://localhost:8000/v1.")
@@ -65,7 +68,7 @@ class ModelSpec:
 
     def check(self) -> None:
         """A local model path must exist now, not when the step's turn comes hours later."""
-        if self.backend == "openai":
+        if self.backend in ("openai", "scripted"):
             return
         from limkit.errors import LimkitError
         from limkit.llm import local_model_dir
