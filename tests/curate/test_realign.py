@@ -222,8 +222,9 @@ def test_nq_recipe_evidence_formatless_pass_through_and_bounded_retries(
     assert result.stats["steps"][2]["counters"]["with_evidence"] == 70
 
 
+@pytest.mark.slow
 def test_embedding_classifier_trained_on_the_shipped_file_beats_the_majority_class(
-    shared_dir: Path, tmp_path: Path, run_cli: Any
+    shared_dir: Path, tmp_path: Path, run_cli: Any, one_torch_thread: None
 ) -> None:
     data = shared_dir / "data" / "realign"
     model = tmp_path / "cls"
