@@ -70,7 +70,9 @@ def rewrite(request: Request, sample: int) -> str:
     if request.id.startswith("gsm8k") and number % 2 == 1:
         response = re.sub(r"#### *(-?\d+)", lambda m: f"#### {int(m.group(1)) + 1}", response)
     if nq and number % 10 == 4:
-        response = response.split()[0]
+        return json.dumps(
+            {"reasoning": "short", "format_fits": True, "revised_response": response.split()[0]}
+        )
     cite = " [1]" if "[Evidence]" in text else ""
     final = re.search(r"#### *(-?\d+)", response)
     closing = f"The final answer is {final.group(1)}." if final else "In conclusion, that is the answer."

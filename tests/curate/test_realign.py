@@ -218,8 +218,8 @@ def test_nq_recipe_evidence_formatless_pass_through_and_bounded_retries(
     realign = result.stats["steps"][3]["counters"]
     assert realign["skipped.no_format"] == 10 and realign["skipped.default_task"] == 10
     assert realign["samples_unparseable"] == 20, "ids ending in 3: both samples fail after 2 asks"
-    assert realign["asks"] == 2 * 20 + 2 * 20 + 40 * 2, "re-asks are bounded by attempts"
-    assert result.stats["steps"][2]["counters"]["with_evidence"] == 70
+    assert realign["asks"] == 2 * 20 + 2 * 20 + 1 * 120, "re-asks are bounded by attempts"
+    assert result.stats["steps"][2]["counters"]["with_evidence"] == 80
 
 
 @pytest.mark.slow
