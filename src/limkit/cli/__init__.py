@@ -16,6 +16,7 @@ from limkit.cli._genes import genes_app
 from limkit.cli._grade import grade_command
 from limkit.cli._journey import journey_app
 from limkit.cli._leaderboard import leaderboard_command
+from limkit.cli._realign import realign_app
 from limkit.cli._retrieve import retrieve_app
 from limkit.cli._testagent import testagent_app
 from limkit.cli._train import select_app, train_app
@@ -67,6 +68,7 @@ app.add_typer(journey_app, name="journey")
 app.add_typer(genes_app, name="genes")
 app.add_typer(testagent_app, name="testagent")
 app.add_typer(conflicts_app, name="conflicts")
+app.add_typer(realign_app, name="realign")
 
 
 def main() -> None:

@@ -12,6 +12,9 @@ Every step follows one contract, `run(records, rank, world_size) -> records`; ev
 the step and the evidence (`reason`); every input record ends in exactly one of `kept.jsonl` and
 `dropped.jsonl`; a killed run resumes where it stopped, and LLM samples come from the request cache.
 
+ReAlign (`classify_task`, `retrieve_evidence`, `realign`, `realign_filter`, `realign_write`, see
+`recipes/realign.yaml`) rewrites instruction data into per-task formats; nothing is dropped.
+
 Reasoning trees (`read_trees`) yield shortcut and journey SFT samples (`write_trajectories`, O1 Journey).
 """
 
@@ -38,6 +41,13 @@ from limkit.curate._load import Load
 from limkit.curate._options import OptionError
 from limkit.curate._pairs import dpo_pairs
 from limkit.curate._pipeline import Pipeline
+from limkit.curate._realign._classifier import TaskClassifier, train_classifier
+from limkit.curate._realign._classify import ClassifyTask
+from limkit.curate._realign._evidence import RetrieveEvidence, clean_snippets
+from limkit.curate._realign._filter import RealignFilter
+from limkit.curate._realign._rewrite import Realign
+from limkit.curate._realign._taxonomy import load_formats, taxonomy
+from limkit.curate._realign._write import RealignWrite
 from limkit.curate._recipe import Recipe, apply_overrides, load_recipe, run_recipe
 from limkit.curate._record import REASON, Record, drop, is_dropped, normalize_text
 from limkit.curate._reformat import REFORMAT_PROMPT, Reformat
@@ -55,6 +65,7 @@ __all__ = [
     "REFORMAT_PROMPT",
     "REWRITE_PROMPT",
     "STEPS",
+    "ClassifyTask",
     "CurateResult",
     "Decontaminate",
     "Dedup",
@@ -71,9 +82,13 @@ __all__ = [
     "Pipeline",
     "Predicate",
     "RayExecutor",
+    "Realign",
+    "RealignFilter",
+    "RealignWrite",
     "Recipe",
     "Record",
     "Reformat",
+    "RetrieveEvidence",
     "RewriteCheck",
     "ScoreChains",
     "ScorerSpec",
@@ -83,11 +98,13 @@ __all__ = [
     "StepContext",
     "StepItem",
     "StepScore",
+    "TaskClassifier",
     "Trajectory",
     "Tree",
     "Write",
     "apply_overrides",
     "check_rewrite",
+    "clean_snippets",
     "correct_path_ids",
     "cost_bounds",
     "derive",
@@ -97,6 +114,7 @@ __all__ = [
     "journey",
     "length_stats",
     "load_benchmark_texts",
+    "load_formats",
     "load_recipe",
     "normalize_text",
     "read_trees",
@@ -106,6 +124,8 @@ __all__ = [
     "run_recipe",
     "score_chain",
     "shortcut",
+    "taxonomy",
+    "train_classifier",
     "write_trajectories",
     "write_tree_file",
 ]

@@ -21,6 +21,7 @@ from typing import Any
 
 from limkit.curate._ids import IdLog, load_logs, repeated
 from limkit.curate._options import OptionError, doc
+from limkit.curate._realign._shapes import SHAPES, instruction_record
 from limkit.curate._record import Record
 from limkit.curate._step import Step, file_stamps, register_step
 from limkit.data import iter_json_list, parse_json, read_jsonl
@@ -64,6 +65,14 @@ class Load(Step):
     limit: int | None = dataclasses.field(
         default=None, metadata=doc("Read only the first N rows (quick trial runs).")
     )
+    shape: str = dataclasses.field(
+        default="fields",
+        metadata=doc(
+            "fields: map columns with `fields`; instruction data (kept whole, for ReAlign): auto, "
+            "messages, sharegpt, alpaca or problem_solution.",
+            choices=("fields", *SHAPES),
+        ),
+    )
 
     def validate(self) -> None:
         if (self.path is None) == (self.hub is None):
@@ -104,6 +113,9 @@ class Load(Step):
         if first is None:
             raise OptionError("path" if self.path else "hub", f"no rows in {self.source_name}")
         position, row = first
+        if self.shape != "fields":
+            instruction_record(row, self.shape, self.fields, self.source_name, position)
+            return
         for target in ("problem", *self.fields):
             column = self.column(target)
             if column not in row:
@@ -208,6 +220,11 @@ class Load(Step):
 
     def _record(self, row: dict[str, Any], position: int) -> Record:
         record: Record = {"id": self._id(row, position)}
+        if self.shape != "fields":
+            record.update(instruction_record(row, self.shape, self.fields, self.source_name, position))
+            return (
+                record if record["problem"].strip() else self.drop(record, "empty_problem", position=position)
+            )
         for target in TARGET_FIELDS[1:]:
             column = self.column(target)
             if column not in row or row[column] is None:

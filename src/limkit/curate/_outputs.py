@@ -19,6 +19,7 @@ from limkit import html
 from limkit.curate._ids import IdLog, repeated_ids
 from limkit.curate._jobs import FINALIZE_MARKER, PREPARE_MARKER, read_marker, shard_markers, step_output
 from limkit.curate._pipeline import Pipeline
+from limkit.curate._realign._report import realign_sections
 from limkit.curate._record import REASON, Record
 from limkit.data import atomic_write_text, atomic_writer
 from limkit.errors import LimkitError
@@ -176,6 +177,7 @@ def _write_report(path: Path, stats: dict[str, Any], observed: Observations) -> 
         html.section("Records per step", _counts_table(stats["steps"])),
         html.section("Why records were dropped", _reasons_table(stats["steps"])),
     ]
+    sections.extend(realign_sections(stats["steps"]))
     if observed.pass_counts:
         sections.append(html.section("Pass counts", *_pass_count_figures(observed)))
     if observed.scores:

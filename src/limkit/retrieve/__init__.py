@@ -24,6 +24,7 @@ API:
   `Index.save(path)`, `len(index)` (chunks)
 - `Hit(doc_id, chunk_id, text, score, source, start, end)`: `text == document.text[start:end]`
 - `tokenize(text)`: the BM25 tokenizer (case-folded word runs)
+- `encode(model, texts) -> np.ndarray`: L2-normalised sentence vectors (`PACKAGED_MODEL` is offline MiniLM)
 
 Rules: chunking in `limkit.retrieve._chunk`, document ids in `limkit.retrieve._corpus`, hybrid fusion
 (reciprocal rank, k = 60) in `limkit.retrieve._fusion`, the on-disk format in `limkit.retrieve._store`.
@@ -31,11 +32,13 @@ Rules: chunking in `limkit.retrieve._chunk`, document ids in `limkit.retrieve._c
 
 from limkit.retrieve._chunk import Chunk, ChunkRule, chunk_document
 from limkit.retrieve._corpus import Document, read_corpus
+from limkit.retrieve._dense import PACKAGED_MODEL, encode
 from limkit.retrieve._index import KINDS, Hit, Index, build_index, load_index
 from limkit.retrieve._rank import tokenize
 
 __all__ = [
     "KINDS",
+    "PACKAGED_MODEL",
     "Chunk",
     "ChunkRule",
     "Document",
@@ -43,6 +46,7 @@ __all__ = [
     "Index",
     "build_index",
     "chunk_document",
+    "encode",
     "load_index",
     "read_corpus",
     "tokenize",
