@@ -156,6 +156,7 @@ class TaskSpec:
     @property
     def option_free_prompt(self) -> PromptTemplate:
         return self.open_prompt or PromptTemplate(system=OPEN_SYSTEM_PROMPT, user="{problem}")
+
     keep: tuple[tuple[str, str], ...] = ()
 
     @property
