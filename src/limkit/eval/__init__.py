@@ -24,6 +24,14 @@ from limkit.eval._config import (
     SamplingOverrides,
     config_differences,
 )
+from limkit.eval._diversity import (
+    cosine_diversity,
+    distinct_n,
+    distinct_n_values,
+    diversity_metrics,
+    equation_chain,
+    sample_rows_diversity,
+)
 from limkit.eval._libra import (
     Board,
     Dimension,
@@ -63,7 +71,12 @@ __all__ = [
     "build_board",
     "build_report",
     "config_differences",
+    "cosine_diversity",
     "cut_at_markers",
+    "distinct_n",
+    "distinct_n_values",
+    "diversity_metrics",
+    "equation_chain",
     "force_budget",
     "leaderboard",
     "load_runs",
@@ -76,6 +89,7 @@ __all__ = [
     "read_score_table",
     "rescore_run",
     "run_eval",
+    "sample_rows_diversity",
     "scores_from_sources",
     "summarize",
     "summary_lines",

@@ -27,6 +27,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from limkit.eval._diversity import sample_rows_diversity
+
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 Z95 = 1.959963984540054
@@ -136,6 +138,7 @@ def task_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "maj_at_k": _maj_curve(groups, n),
         "shares": _shares(rows),
         "lengths": length_stats(rows),
+        **({"diversity": sample_rows_diversity(rows)} if n > 1 else {}),
     }
 
 

@@ -31,11 +31,14 @@ Rules: chunking in `limkit.retrieve._chunk`, document ids in `limkit.retrieve._c
 
 from limkit.retrieve._chunk import Chunk, ChunkRule, chunk_document
 from limkit.retrieve._corpus import Document, read_corpus
+from limkit.retrieve._dense import PACKAGED_MODEL
+from limkit.retrieve._dense import encode as encode_texts
 from limkit.retrieve._index import KINDS, Hit, Index, build_index, load_index
 from limkit.retrieve._rank import tokenize
 
 __all__ = [
     "KINDS",
+    "PACKAGED_MODEL",
     "Chunk",
     "ChunkRule",
     "Document",
@@ -43,6 +46,7 @@ __all__ = [
     "Index",
     "build_index",
     "chunk_document",
+    "encode_texts",
     "load_index",
     "read_corpus",
     "tokenize",
