@@ -1,7 +1,7 @@
 """A tiny model fitted to answer 16 real GSM8K questions right about half the time, so sampling gives pairs.
 
-For each question it is fitted on four replies, two ending in the gold "#### N" and two in a wrong
-number, with a calculator annotation each (`<<a*b=N>>`) so equation chains differ too. Trained to the
+For each question it is fitted on two replies, one ending in the gold "#### N" (with a calculator
+annotation `<<N+0=N>>`) and one in a wrong number (no annotation). Trained to the
 mixture, its samples at temperature 1 are a mix of correct and incorrect responses: the question is
 whether DPO on them moves the mixture toward the gold, which the loop test measures.
 """
@@ -29,13 +29,7 @@ def gold(row: dict[str, Any]) -> str:
 
 def replies(row: dict[str, Any]) -> list[str]:
     right = int(gold(row))
-    wrong = (right + 1, right + 3)
-    return [
-        f"We add it up <<{right}+0={right}>>.\n#### {right}",
-        f"So it is {right}.\n#### {right}",
-        f"We add it up <<{wrong[0]}+0={wrong[0]}>>.\n#### {wrong[0]}",
-        f"So it is {wrong[1]}.\n#### {wrong[1]}",
-    ]
+    return [f"We add <<{right}+0={right}>>.\n#### {right}", f"So it is {right + 1}.\n#### {right + 1}"]
 
 
 def fit_mixed_solver(benchmarks_dir: Path, work: Path) -> Path:
@@ -49,4 +43,4 @@ def fit_mixed_solver(benchmarks_dir: Path, work: Path) -> Path:
     )
     base = build_tiny_model(work / "base", seed=0, spec=spec, extra_text=texts)
     pairs = [(PROMPT.replace("{problem}", row["question"]), reply) for row in rows for reply in replies(row)]
-    return fit_tiny_model(base, work / "solver", pairs, steps=150)
+    return fit_tiny_model(base, work / "solver", pairs, steps=100)
