@@ -1,4 +1,4 @@
-"""Bad recipes and inputs: one line naming the recipe field (and file:line), non-zero exit, nothing written."""
+"""Bad recipes and inputs: one line naming the field (and file:line), non-zero exit, nothing written."""
 
 from __future__ import annotations
 
