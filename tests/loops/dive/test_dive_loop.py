@@ -25,7 +25,8 @@ from conftest import tiny_recipe, write_recipe
 from limkit.data import read_jsonl
 from limkit.loops.dive import load_dive_recipe, run_dive
 
-pytestmark = pytest.mark.usefixtures("one_torch_thread")
+# About 2 minutes on a quiet machine; the timeout leaves room for a machine shared by many jobs.
+pytestmark = [pytest.mark.usefixtures("one_torch_thread"), pytest.mark.timeout(2400)]
 
 
 @pytest.fixture(scope="module")

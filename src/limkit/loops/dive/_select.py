@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from limkit.eval import cosine_diversity, distinct_n
@@ -63,17 +63,7 @@ def greedy_embedding(vectors: np.ndarray, size: int, first: int) -> list[int]:
 
 def naive_greedy(vectors: np.ndarray, size: int, first: int) -> list[int]:
     """The same selection, recomputing 1 - mean pairwise cosine of S + {c} for every candidate c."""
-    chosen = [first]
-    while len(chosen) < min(size, len(vectors)):
-        best, best_value = -1, -float("inf")
-        for candidate in range(len(vectors)):
-            if candidate in chosen:
-                continue
-            value = cosine_diversity(vectors[[*chosen, candidate]])
-            if value > best_value + 1e-12:
-                best, best_value = candidate, value
-        chosen.append(best)
-    return chosen
+    return _greedy(len(vectors), size, first, lambda trial: cosine_diversity(vectors[trial]))
 
 
 def greedy_texts(texts: Sequence[str], size: int, first: int, vectors: np.ndarray | None = None) -> list[int]:
@@ -82,16 +72,23 @@ def greedy_texts(texts: Sequence[str], size: int, first: int, vectors: np.ndarra
     Distinct-n has no incremental shortcut, so each step scores every candidate set (pools are tens of
     responses; this is milliseconds).
     """
+
+    def score(trial: list[int]) -> float:
+        value = distinct_n([texts[i] for i in trial])
+        return value + cosine_diversity(vectors[trial]) if vectors is not None else value
+
+    return _greedy(len(texts), size, first, score)
+
+
+def _greedy(count: int, size: int, first: int, score: Callable[[list[int]], float]) -> list[int]:
+    """Adds, while |S| < size, the candidate whose S + {c} scores highest (ties: lowest index)."""
     chosen = [first]
-    while len(chosen) < min(size, len(texts)):
+    while len(chosen) < min(size, count):
         best, best_value = -1, -float("inf")
-        for candidate in range(len(texts)):
+        for candidate in range(count):
             if candidate in chosen:
                 continue
-            trial = [*chosen, candidate]
-            value = distinct_n([texts[i] for i in trial])
-            if vectors is not None:
-                value += cosine_diversity(vectors[trial])
+            value = score([*chosen, candidate])
             if value > best_value + 1e-12:
                 best, best_value = candidate, value
         chosen.append(best)
