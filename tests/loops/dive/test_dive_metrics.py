@@ -23,7 +23,9 @@ def test_distinct_n_on_three_short_texts() -> None:
     # unigrams 5/10, bigrams 5/7, trigrams 3/4, 4-grams 1/1, no 5-gram scores 0
     assert distinct_n_values(THREE) == pytest.approx([0.5, 5 / 7, 0.75, 1.0, 0.0])
     assert distinct_n(THREE) == pytest.approx((0.5 + 5 / 7 + 0.75 + 1.0) / 5)
-    assert distinct_n(["a. b\nc"]) == pytest.approx(distinct_n(["a bc"]))  # "." and newlines deleted
+    # "." and newlines are deleted: "a. a" is the words a, a (unigrams 1/2, one bigram 1/1)
+    assert distinct_n(["a. a"]) == pytest.approx((0.5 + 1.0) / 5)
+    assert distinct_n(["a\nb c"]) == pytest.approx((1.0 + 1.0) / 5)  # "ab", "c"
 
 
 def test_cosine_diversity_on_fixed_vectors() -> None:
