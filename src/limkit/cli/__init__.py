@@ -10,6 +10,7 @@ import typer
 from limkit.cli._conflicts import conflicts_app
 from limkit.cli._curate import curate_command
 from limkit.cli._demo import demo_command
+from limkit.cli._dive import dive_command
 from limkit.cli._eval import eval_app, report_command
 from limkit.cli._generate import generate_command, tiny_model_command
 from limkit.cli._genes import genes_app
@@ -62,6 +63,7 @@ app.add_typer(eval_app, name="eval")
 app.command("report")(report_command)
 app.command("leaderboard")(leaderboard_command)
 app.command("demo")(demo_command)
+app.command("dive")(dive_command)
 app.add_typer(retrieve_app, name="retrieve")
 app.add_typer(transparency_app, name="transparency")
 app.add_typer(journey_app, name="journey")

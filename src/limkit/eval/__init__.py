@@ -25,6 +25,14 @@ from limkit.eval._config import (
     config_differences,
 )
 from limkit.eval._differential import candidate_list, differential_summary, gold_rank, same_condition
+from limkit.eval._diversity import (
+    cosine_diversity,
+    distinct_n,
+    distinct_n_values,
+    diversity_metrics,
+    equation_chain,
+    sample_rows_diversity,
+)
 from limkit.eval._libra import (
     Board,
     Dimension,
@@ -67,9 +75,14 @@ __all__ = [
     "build_report",
     "candidate_list",
     "config_differences",
+    "cosine_diversity",
     "cut_at_markers",
     "differential_summary",
     "difficulty_lengths",
+    "distinct_n",
+    "distinct_n_values",
+    "diversity_metrics",
+    "equation_chain",
     "force_budget",
     "gold_rank",
     "leaderboard",
@@ -84,6 +97,7 @@ __all__ = [
     "rescore_run",
     "run_eval",
     "same_condition",
+    "sample_rows_diversity",
     "scaling_curve",
     "scaling_report",
     "scores_from_sources",

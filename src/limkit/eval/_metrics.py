@@ -29,6 +29,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from limkit.eval._diversity import sample_rows_diversity
+
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 0
 Z95 = 1.959963984540054
@@ -138,6 +140,7 @@ def task_metrics(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
         "maj_at_k": _maj_curve(groups, n),
         "shares": _shares(rows),
         "lengths": {**length_stats(rows), "completion_tokens_per_problem": _tokens_per_problem(groups)},
+        **({"diversity": sample_rows_diversity(rows)} if n > 1 else {}),
     }
 
 
