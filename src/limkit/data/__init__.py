@@ -13,6 +13,7 @@ from limkit.data._io import (
     read_records,
     write_jsonl,
 )
+from limkit.data._runs import start_run_dir
 
 __all__ = [
     "AppendWriter",
@@ -25,5 +26,6 @@ __all__ = [
     "read_json_or_jsonl",
     "read_jsonl",
     "read_records",
+    "start_run_dir",
     "write_jsonl",
 ]

@@ -23,7 +23,6 @@ from limkit.agents.testagent._policy import Policy, QPolicy
 from limkit.agents.testagent._report import render_report, write_summary
 from limkit.agents.testagent._schema import read_bench
 from limkit.agents.testagent._scores import summarize
-from limkit.errors import LimkitError
 
 TRANSCRIPT = "transcript.jsonl"
 
@@ -34,20 +33,9 @@ def file_digest(path: Path) -> str:
 
 def start_run(run_dir: Path, config: dict[str, Any]) -> None:
     """Creates the run directory, or checks that an existing one holds the same run (so it can resume)."""
-    from limkit.data import atomic_write_text
+    from limkit.data import start_run_dir
 
-    path = run_dir / "config.json"
-    if path.exists():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored != config:
-            changed = sorted(k for k in set(stored) | set(config) if stored.get(k) != config.get(k))
-            raise LimkitError(
-                f"this run directory holds a different assessment (differs in {', '.join(changed)}); "
-                "use a new --out to start another",
-                path=path,
-            )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(config, indent=2, sort_keys=True) + "\n")
+    start_run_dir(run_dir, config, what="assessment")
 
 
 def read_transcript(run_dir: Path) -> list[dict[str, Any]]:

@@ -8,11 +8,10 @@ resolve: config.json, resolution.jsonl, summary.json
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from limkit.data import atomic_write_text, read_jsonl
+from limkit.data import read_jsonl, start_run_dir
 from limkit.errors import LimkitError
 
 PAIR_FIELDS = ("id", "kind", "group", "label", "setting", "length", "question", "x", "y")
@@ -20,18 +19,7 @@ PAIR_FIELDS = ("id", "kind", "group", "label", "setting", "length", "question", 
 
 def start_run(run_dir: Path, config: dict[str, Any]) -> None:
     """Creates the run directory, or checks that an existing one holds the same run (so it resumes)."""
-    path = run_dir / "config.json"
-    if path.exists():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored != config:
-            changed = sorted(k for k in set(stored) | set(config) if stored.get(k) != config.get(k))
-            raise LimkitError(
-                f"this run directory holds a different run (differs in {', '.join(changed)}); "
-                "use a new --out",
-                path=path,
-            )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(config, indent=2, sort_keys=True) + "\n")
+    start_run_dir(run_dir, config)
 
 
 def read_pairs(path: Path) -> list[dict[str, Any]]:

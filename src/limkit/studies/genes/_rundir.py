@@ -14,25 +14,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from limkit.data import atomic_write_text, read_jsonl, write_jsonl
+from limkit.data import read_jsonl, start_run_dir, write_jsonl
 from limkit.errors import LimkitError
 from limkit.studies.genes._cases import Case
 
 
 def start_run(run_dir: Path, config: dict[str, Any], cases: Sequence[Case]) -> None:
     """Creates the run directory, or checks that an existing one is the same run (so it can resume)."""
-    path = run_dir / "config.json"
-    if path.exists():
-        stored = json.loads(path.read_text(encoding="utf-8"))
-        if stored != config:
-            changed = sorted(k for k in set(stored) | set(config) if stored.get(k) != config.get(k))
-            raise LimkitError(
-                f"this run directory holds a different run (differs in {', '.join(changed)}); "
-                "use a new --out to start another",
-                path=path,
-            )
-    run_dir.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, json.dumps(config, indent=2, sort_keys=True) + "\n")
+    start_run_dir(run_dir, config)
     write_jsonl(run_dir / "cases.jsonl", (case.as_dict() for case in cases))
 
 
