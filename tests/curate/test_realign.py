@@ -85,7 +85,7 @@ SHAPED_ROWS = [
 def test_every_input_shape_reads_and_writes_back_the_same_shape(tmp_path: Path) -> None:
     path = tmp_path / "mixed.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in SHAPED_ROWS))
-    records = {r["id"]: r for r in Load(path=str(path), shape="auto").run([])}
+    records = {r["id"]: r for _, r in Load(path=str(path), shape="auto").records()}
     assert [records[k]["shape"] for k in "msiap"] == [
         "messages",
         "sharegpt",

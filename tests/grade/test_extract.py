@@ -120,12 +120,21 @@ def test_true_false_extraction() -> None:
     assert extract_bool(r"\boxed{No}") == "No"
 
 
-def test_linear_time_on_a_megabyte() -> None:
-    text = ("lorem ipsum 12 $x$ \\boxed{" * 20_000)[:1_000_000] + " done \\boxed{5}"
+def _adversarial_inputs(scale: float) -> float:
+    """Seconds to extract from inputs that take quadratic time in a naive scanner, `scale` x 1 MB."""
+    text = ("lorem ipsum 12 $x$ \\boxed{" * int(20_000 * scale))[: int(1_000_000 * scale)]
+    text += " done \\boxed{5}"
     started = time.perf_counter()
     assert extract_answer(text) == "5"
-    unclosed = "\\boxed{" * 100_000
-    find_boxes(unclosed)
-    assert extract_answer("\\fbox 1. So we try again. " * 50_000 + "\\fbox 5") == "5"
-    extract_answer("$" * 500_000 + "\\(" * 200_000)
-    assert time.perf_counter() - started < 3.0
+    find_boxes("\\boxed{" * int(100_000 * scale))
+    assert extract_answer("\\fbox 1. So we try again. " * int(50_000 * scale) + "\\fbox 5") == "5"
+    extract_answer("$" * int(500_000 * scale) + "\\(" * int(200_000 * scale))
+    return time.perf_counter() - started
+
+
+def test_linear_time_on_a_megabyte() -> None:
+    """Four times the input takes about four times as long (a quadratic scan would take sixteen)."""
+    quarter = min(_adversarial_inputs(0.25) for _ in range(2))
+    whole = min(_adversarial_inputs(1.0) for _ in range(2))
+    assert whole < 8 * quarter + 0.2, f"1 MB took {whole:.2f} s, 256 kB {quarter:.2f} s"
+    assert whole < 10.0

@@ -42,7 +42,7 @@ _MEDICAL_FIELDS = FieldMap(
     options=("options",),
     option_columns=("opa", "opb", "opc", "opd", "ope"),
     answer_letter=("answer_idx",),
-    metadata=("meta_info", "link"),
+    metadata=("meta_info", "link", "explanation"),
 )
 """MedQA (`options` {A..D}, `answer_idx`), the limkit Medbullets copy (same) and ChallengeClinicalQA's
 CSV/JSON layout (`opa`..`ope`, `answer_idx`). Rows without an id take their 1-based position."""

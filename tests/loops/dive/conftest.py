@@ -55,6 +55,8 @@ def tiny_recipe(model: Path, questions: Path, **changes: Any) -> dict[str, Any]:
             "max_length": 256,
         },
         "torch_threads": 1,
+        # A fixed share, so the filter provably drops something at this size ("auto" may drop none).
+        "selection": {"contamination": 0.25},
     }
     recipe.update(changes)
     return recipe

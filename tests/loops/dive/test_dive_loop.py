@@ -172,6 +172,12 @@ def _run_until(command: list[str], condition: Any, timeout: float = 600) -> None
 
 
 @pytest.mark.slow
+def _generate_events(out: Path) -> list[dict[str, Any]]:
+    if not (out / "events.jsonl").exists():
+        return []
+    return [row for _, row in read_jsonl(out / "events.jsonl") if row["event"] == "generate"]
+
+
 def test_sigkill_during_sampling_and_training_then_rerun(
     dive_run: tuple[Path, dict[str, Any]], mixed_solver: Path, questions_file: Path, tmp_path: Path
 ) -> None:
@@ -193,14 +199,18 @@ def test_sigkill_during_sampling_and_training_then_rerun(
 
     _run_until(command, sampling_started)
     assert not (iteration / "samples.jsonl").exists()
+    # What the killed run sampled is in the cache but in no event (a stage logs when it ends), so the
+    # later runs must have generated exactly the rows added after this point: none twice.
+    logged_at_kill = len(_generate_events(out))
+    rows_at_kill = _cache_rows(out / "cache.sqlite")
     _run_until(command, lambda: (iteration / "model" / "limkit_run.json").exists())
     assert not json.loads((iteration / "model" / "limkit_run.json").read_text()).get("finished_at")
     done = subprocess.run(
         command, env={**os.environ, "HF_HUB_OFFLINE": "1"}, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    events = [row for _, row in read_jsonl(out / "events.jsonl") if row["event"] == "generate"]
-    assert sum(row["generated"] for row in events) == _cache_rows(out / "cache.sqlite")  # none sampled twice
+    events = _generate_events(out)[logged_at_kill:]
+    assert sum(row["generated"] for row in events) == _cache_rows(out / "cache.sqlite") - rows_at_kill
     assert any(row["cached"] > 0 for row in events)
     # Iteration 1 samples the same base model: its samples and pairs match the uninterrupted run's.
     assert _rows(iteration / "samples.jsonl") == _rows(reference / "vanilla" / "iter-1" / "samples.jsonl")
