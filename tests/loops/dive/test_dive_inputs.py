@@ -6,8 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from conftest import tiny_recipe, write_recipe
+from dive_recipes import tiny_recipe, write_recipe
 
 CASES = [
     ({"variants": ["vanilla", "diverse"]}, "variants", "unknown variant 'diverse'"),
