@@ -10,6 +10,8 @@ user typed, where plain YAML would turn them into mappings.
 from __future__ import annotations
 
 import re
+import types
+import typing
 from typing import Any
 
 import yaml
@@ -93,3 +95,30 @@ def split_override(text: str) -> tuple[str, str] | None:
 def override_origin(text: str) -> str:
     """Where an error says a value came from when the command line, not the file, set it."""
     return f"override {text!r}"
+
+
+def matches_annotation(value: Any, annotation: Any) -> bool:
+    """Whether a parsed config value fits a dataclass field's annotation (unions, simple types, typed
+    lists and mappings); annotations it does not know are left to the field's own checks."""
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return any(matches_annotation(value, arg) for arg in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if annotation is bool:
+        return isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is str:
+        return isinstance(value, str)
+    if origin is list:
+        (item_type,) = typing.get_args(annotation) or (Any,)
+        return isinstance(value, list) and all(matches_annotation(item, item_type) for item in value)
+    if origin is dict:
+        key_type, value_type = typing.get_args(annotation) or (Any, Any)
+        return isinstance(value, dict) and all(
+            matches_annotation(k, key_type) and matches_annotation(v, value_type) for k, v in value.items()
+        )
+    return True

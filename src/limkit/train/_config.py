@@ -20,7 +20,14 @@ from typing import Any
 import yaml
 
 from limkit.errors import LimkitError
-from limkit.overrides import YAML12Loader, load_yaml, override_origin, parse_value, split_override
+from limkit.overrides import (
+    YAML12Loader,
+    load_yaml,
+    matches_annotation,
+    override_origin,
+    parse_value,
+    split_override,
+)
 
 RECIPE_KINDS = ("sft", "dpo", "grpo", "wspo")
 DATA_FORMATS = ("chat", "text")
@@ -276,7 +283,7 @@ def _check_trl_values(kind: str, raw: dict[str, Any], origins: dict[str, tuple[s
         if isinstance(value, dict):
             if not any(option is dict or typing.get_origin(option) is dict for option in options):
                 _fail(f"expected {_type_name(annotation)}, got a mapping", key, origins)
-        elif all(option in _SIMPLE_TYPES for option in options) and not _matches(value, annotation):
+        elif all(option in _SIMPLE_TYPES for option in options) and not matches_annotation(value, annotation):
             _fail(f"expected {_type_name(annotation)}, got {value!r}", key, origins)
 
 
@@ -292,7 +299,7 @@ def _section(name: str, value: Any, origins: dict[str, tuple[str, int | None]]) 
         dotted = f"{name}.{key}"
         if key not in names:
             _fail_unknown(str(key), {f"{name}.{n}" for n in names}, origins, "key", shown=dotted)
-        if not _matches(item, hints[key]):
+        if not matches_annotation(item, hints[key]):
             _fail(f"expected {_type_name(hints[key])}, got {item!r}", dotted, origins)
     return cls(**value)
 
@@ -387,28 +394,6 @@ def _bool(raw: dict[str, Any], key: str, origins: dict[str, tuple[str, int | Non
     if not isinstance(value, bool):
         _fail(f"expected true or false, got {value!r}", key, origins)
     return value
-
-
-def _matches(value: Any, annotation: Any) -> bool:
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, arg) for arg in typing.get_args(annotation))
-    if annotation is type(None):
-        return value is None
-    if annotation is bool:
-        return isinstance(value, bool)
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if annotation is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if annotation is str:
-        return isinstance(value, str)
-    if origin is dict:
-        key_type, value_type = typing.get_args(annotation)
-        return isinstance(value, dict) and all(
-            _matches(k, key_type) and _matches(v, value_type) for k, v in value.items()
-        )
-    return True
 
 
 def _type_name(annotation: Any) -> str:

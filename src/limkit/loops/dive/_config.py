@@ -8,7 +8,6 @@ through `limkit train dpo`, which validates them) and `eval`.
 from __future__ import annotations
 
 import dataclasses
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +16,14 @@ from typing import Any
 import yaml
 
 from limkit.errors import LimkitError
-from limkit.overrides import YAML12Loader, load_yaml, override_origin, parse_value, split_override
+from limkit.overrides import (
+    YAML12Loader,
+    load_yaml,
+    matches_annotation,
+    override_origin,
+    parse_value,
+    split_override,
+)
 
 VARIANTS = ("vanilla", "global", "selection", "dive")
 """vanilla ISI; global pool; selection; global pool + selection (= DIVE)."""
@@ -240,30 +246,9 @@ def _section(name: str, cls: type, value: Any, origins: Origins) -> Any:
         dotted = f"{name}.{key}"
         if key not in hints:
             fail(f"unknown key; expected one of {', '.join(sorted(hints))}", dotted, origins)
-        if not _matches(item, hints[key]):
+        if not matches_annotation(item, hints[key]):
             fail(f"expected {hints[key]}, got {item!r}", dotted, origins)
     return cls(**value)
-
-
-def _matches(value: Any, annotation: Any) -> bool:
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        return any(_matches(value, arg) for arg in typing.get_args(annotation))
-    if annotation is type(None):
-        return value is None
-    if annotation is bool:
-        return isinstance(value, bool)
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if annotation is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if annotation is str:
-        return isinstance(value, str)
-    if origin is list:
-        return isinstance(value, list) and all(isinstance(item, str) for item in value)
-    if origin is dict:
-        return isinstance(value, dict)
-    return True
 
 
 def _choice(value: str, choices: tuple[str, ...], key: str, origins: Origins) -> None:
