@@ -17,6 +17,7 @@ from limkit.cli._genes import genes_app
 from limkit.cli._grade import grade_command
 from limkit.cli._journey import journey_app
 from limkit.cli._leaderboard import leaderboard_command
+from limkit.cli._pc import pc_app
 from limkit.cli._realign import realign_app
 from limkit.cli._retrieve import retrieve_app
 from limkit.cli._testagent import testagent_app
@@ -71,6 +72,7 @@ app.add_typer(genes_app, name="genes")
 app.add_typer(testagent_app, name="testagent")
 app.add_typer(conflicts_app, name="conflicts")
 app.add_typer(realign_app, name="realign")
+app.add_typer(pc_app, name="pc")
 
 
 def main() -> None:

@@ -1,0 +1,14 @@
+"""`limkit pc track|refine|complete|to-sft|run`: PC Agent on Linux/X11 (He et al., arXiv 2412.17589).
+
+Each subcommand lives in its own light module and registers itself here.
+"""
+
+from __future__ import annotations
+
+import typer
+
+pc_app = typer.Typer(
+    help="PC Agent on X11: record human computer use, refine it, complete it with thoughts, make planner "
+    "training data, and run a planner + grounder agent (He et al., arXiv 2412.17589).",
+    no_args_is_help=True,
+)
