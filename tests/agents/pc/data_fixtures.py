@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from PIL import Image, ImageDraw
 
@@ -48,3 +49,26 @@ def make_trajectory(
 
 def button(name: str, rect: tuple[int, int, int, int]) -> Element:
     return Element(name, "push button", rect)
+
+
+def refined_trajectory(directory: Path, raw: list[Raw], **options: Any) -> Path:
+    """A trajectory recorded by `make_trajectory` and refined by limkit's own refinement."""
+    from limkit.agents.pc._refine import RefineConfig, refine_trajectory
+
+    make_trajectory(directory, raw, **options)
+    refine_trajectory(directory, RefineConfig())
+    return directory
+
+
+TASK = "Write hello into the report\nand then save it (the second line matters too)"
+COMPLETION_RAW = [
+    Raw("click (100, 100)", 1, button("Save", (80, 90, 120, 110))),
+    Raw("type text: hello", 2),
+    Raw("click (200, 200)", 3, button("wrong place", (180, 190, 220, 210))),
+    Raw("click (300, 300)", 4, button("Refuse", (280, 290, 320, 310))),
+    Raw("click (400, 400)", 5, button("Garbled", (380, 390, 420, 410))),
+    Raw("press key enter", 6),
+    Raw("scroll (0, -2)", 7),
+    Raw("type text: refuse me", 8),
+    Raw("finish", 9),
+]
