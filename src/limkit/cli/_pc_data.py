@@ -139,6 +139,7 @@ def to_sft_command(
     dirs: Dirs,
     out: Annotated[Path, typer.Option("--out", help="Chat JSONL to write (TRL vision SFT form).")],
     history: Annotated[int, typer.Option(help="Earlier steps (thought + action) in each prompt.")] = 10,
+    verbose: Verbose = False,
 ) -> None:
     """One planner training sample per completed step: screenshot, task, history, "thought + action"."""
     from limkit.agents.pc._refine import find_trajectories
@@ -146,7 +147,11 @@ def to_sft_command(
 
     if history < 0:
         raise UsageError("--history must be >= 0", field="history")
-    stats = to_sft(find_trajectories(dirs), out, history)
+    from limkit.progress import library_output, progress_bar
+
+    directories = find_trajectories(dirs)
+    with library_output(verbose), progress_bar(len(directories), "to-sft") as advance:
+        stats = to_sft(directories, out, history, on_trajectory=lambda: advance(1))
     _say(
         f"{stats.samples} samples from {stats.steps} steps of {stats.trajectories} trajectories "
         f"written to {out}; skipped {dict(stats.skipped)}"

@@ -72,3 +72,24 @@ def test_a_trajectory_that_is_not_completed_is_named(tmp_path: Path, run_cli) ->
     directory = refined_trajectory(tmp_path / "t", COMPLETION_RAW[-1:])
     done = run_cli("pc", "to-sft", str(directory), "--out", str(tmp_path / "x.jsonl"))
     assert done.code == 1 and "completed.jsonl" in done.err and not (tmp_path / "x.jsonl").exists()
+
+
+def test_trl_vision_collator_takes_the_samples(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    """TRL's own vision collator, with a tiny LLaVA processor built offline, batches the written samples."""
+    from datasets import Image, Sequence, load_dataset
+    from transformers import AutoProcessor
+    from trl.trainer.sft_trainer import DataCollatorForVisionLanguageModeling
+
+    from limkit.llm.tiny import build_tiny_vlm
+
+    directory = _completed(tmp_path)
+    out = tmp_path / "sft.jsonl"
+    assert run_cli("pc", "to-sft", str(directory), "--out", str(out)).code == 0
+    data = load_dataset("json", data_files=str(out), split="train").cast_column("images", Sequence(Image()))
+    assert data[0]["images"][0].size == (1280, 720)
+    processor = AutoProcessor.from_pretrained(build_tiny_vlm(tmp_path / "vlm"))
+    batch = DataCollatorForVisionLanguageModeling(processor)([data[0], data[1]])
+    assert tuple(batch["pixel_values"].shape) == (2, 3, 32, 32)
+    target = processor.tokenizer(data[0]["messages"][1]["content"][0]["text"])["input_ids"]
+    row = batch["input_ids"][0].tolist()
+    assert any(row[i : i + len(target)] == target for i in range(len(row)))  # the target is in the sequence

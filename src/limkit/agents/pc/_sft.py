@@ -21,6 +21,7 @@ without a thought, a click without a description, or a step without a screenshot
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,8 +73,11 @@ def step_sample(task: str, steps: list[Step], position: int, directory: Path, hi
     }
 
 
-def to_sft(directories: list[Path], out: Path, history: int = 10) -> SftStats:
-    """Writes one sample per usable step of every completed trajectory to `out` (JSONL, atomically)."""
+def to_sft(
+    directories: list[Path], out: Path, history: int = 10, on_trajectory: Callable[[], None] | None = None
+) -> SftStats:
+    """Writes one sample per usable step of every completed trajectory to `out` (JSONL, atomically);
+    `on_trajectory` is called after each trajectory (a progress bar)."""
     from limkit.data import write_jsonl
 
     if history < 0:
@@ -95,5 +99,7 @@ def to_sft(directories: list[Path], out: Path, history: int = 10) -> SftStats:
             if not (directory / str(step.screenshot)).is_file():
                 raise LimkitError("screenshot not found", path=directory / str(step.screenshot))
             rows.append(step_sample(task, steps, position, directory, history))
+        if on_trajectory is not None:
+            on_trajectory()
     stats.samples = write_jsonl(out, rows)
     return stats
