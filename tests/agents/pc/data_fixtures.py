@@ -60,6 +60,9 @@ def refined_trajectory(directory: Path, raw: list[Raw], **options: Any) -> Path:
     return directory
 
 
+SCRIPT = str(Path(__file__).with_name("pc_data_scripts.py")) + ":reply"
+"""The scripted completion model (`pc_data_scripts.reply`), as `--model` takes it."""
+
 TASK = "Write hello into the report\nand then save it (the second line matters too)"
 COMPLETION_RAW = [
     Raw("click (100, 100)", 1, button("Save", (80, 90, 120, 110))),

@@ -13,13 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from data_fixtures import COMPLETION_RAW, TASK, Raw, button, refined_trajectory
+from data_fixtures import COMPLETION_RAW, SCRIPT, TASK, Raw, button, refined_trajectory
 
 from limkit.agents.pc import read_steps
 from limkit.agents.pc._complete import CompleteConfig, complete_trajectories, strip_action
 from limkit.llm import BackendOptions, CompletionCache, make_generator
-
-SCRIPT = str(Path(__file__).with_name("pc_data_scripts.py")) + ":reply"
 
 
 def _generator(tmp_path: Path, name: str = "cache.sqlite"):  # type: ignore[no-untyped-def]

@@ -271,3 +271,10 @@ def test_the_cli_refines_a_folder_of_trajectories_and_reports_each_pass(tmp_path
     assert bad.code == 2 and "unknown pass 'nonsense'" in bad.err
     bad = run_cli("pc", "refine", str(tmp_path / "all"), "--resolution", "big")
     assert bad.code == 2 and "1280x720" in bad.err
+
+
+def test_a_path_that_holds_no_trajectory_is_named(tmp_path: Path, run_cli) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "empty").mkdir()
+    for path in (tmp_path / "empty", tmp_path / "missing"):
+        done = run_cli("pc", "refine", str(path))
+        assert done.code == 1 and str(path) in done.err and "task.json" in done.err

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from data_fixtures import COMPLETION_RAW, TASK, refined_trajectory
-from test_complete import SCRIPT
+from data_fixtures import COMPLETION_RAW, SCRIPT, TASK, refined_trajectory
 
 from limkit.agents.pc import read_steps
 from limkit.agents.pc._complete import CompleteConfig, complete_trajectories

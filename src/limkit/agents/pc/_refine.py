@@ -86,7 +86,7 @@ class RefineContext:
         return None if step.screenshot is None else _pixels(self.directory / step.screenshot)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=2)  # the unchanged pass compares neighbours: two frames at a time
 def _pixels(path: Path) -> np.ndarray:
     import numpy as np
     from PIL import Image
