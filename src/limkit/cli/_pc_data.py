@@ -97,6 +97,7 @@ def complete_command(
     future: Annotated[int, typer.Option(help="Coming actions a thought prompt shows.")] = 10,
     check_attempts: Annotated[int, typer.Option(help="Asks in all for a valid Good/Wrong verdict.")] = 3,
     max_tokens: Annotated[int, typer.Option(help="Most tokens per reply.")] = 256,
+    temperature: Annotated[float, typer.Option(help="Sampling temperature (0 is greedy).")] = 0.0,
     concurrency: Concurrency = 8,
     api_key_env: ApiKeyEnv = "OPENAI_API_KEY",
     model_fingerprint: Fingerprint = None,
@@ -113,7 +114,9 @@ def complete_command(
         raise UsageError("--model is required", field="model")
     if max_tokens < 1:
         raise UsageError("--max-tokens must be >= 1", field="max_tokens")
-    config = CompleteConfig(history, future, check_attempts, max_tokens)
+    if temperature < 0:
+        raise UsageError("--temperature must be >= 0", field="temperature")
+    config = CompleteConfig(history, future, check_attempts, max_tokens, temperature)
     directories = find_trajectories(dirs)
     options = BackendOptions(
         base_url=tuple(base_url) if base_url else None,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +16,7 @@ from data_fixtures import Raw, button, make_trajectory
 from PIL import Image
 
 from limkit.agents.pc import read_steps
-from limkit.agents.pc._markers import RED, RING_RADIUS
+from limkit.agents.pc._markers import ARROW_ANGLE, ARROW_LENGTH, RED, RING_RADIUS
 from limkit.agents.pc._refine import RefineConfig, refine_trajectory
 from limkit.errors import LimkitError
 
@@ -178,9 +179,15 @@ def _red(image: Image.Image, point: tuple[int, int]) -> bool:
     return image.getpixel(point) == RED
 
 
+def _red_near(image: Image.Image, point: tuple[float, float]) -> bool:
+    """Red within a pixel of `point` (a thin line drawn at a slant)."""
+    x, y = round(point[0]), round(point[1])
+    return any(_red(image, (x + dx, y + dy)) for dx in (-1, 0, 1) for dy in (-1, 0, 1))
+
+
 def test_markers_show_the_box_the_point_the_ring_and_drag_ends(tmp_path: Path) -> None:
     raw = [
-        Raw("click (400, 300)", 1, button("OK", (350, 280, 450, 320))),
+        Raw("click (400, 300)", 1, button("OK", (370, 285, 430, 315))),  # apart from ring and arrow
         Raw("press (100, 500)", 2),
         Raw("drag to (700, 500)", 2),
         Raw("type text: x", 3),
@@ -199,8 +206,13 @@ def test_markers_show_the_box_the_point_the_ring_and_drag_ends(tmp_path: Path) -
     ):
         assert _red(marked, (400, 300))  # the dot
         assert _red(marked, (400 + RING_RADIUS, 300)) and _red(marked, (400, 300 + RING_RADIUS))  # the ring
-        assert _red(marked, (350, 300)) and _red(marked, (450, 290)) and _red(marked, (400, 280))  # the box
+        assert _red(marked, (370, 300)) and _red(marked, (430, 295)) and _red(marked, (400, 285))  # the box
         assert not _red(marked, (390, 300))  # inside the ring, off the dot: the element stays visible
+        back = RING_RADIUS + ARROW_LENGTH / 2  # the middle of the arrow, up and left of the ring
+        middle = (400 - back * math.cos(ARROW_ANGLE), 300 - back * math.sin(ARROW_ANGLE))
+        beyond = RING_RADIUS + ARROW_LENGTH + 10  # past the tail of the arrow
+        outside = (400 - beyond * math.cos(ARROW_ANGLE), 300 - beyond * math.sin(ARROW_ANGLE))
+        assert _red_near(marked, middle) and not _red_near(marked, outside)
         far = (np.asarray(marked)[600:, :] == np.asarray(plain)[600:, :]).all()
         assert far  # nothing drawn away from the marks
     with Image.open(directory / drag.marked_screenshot) as marked:
