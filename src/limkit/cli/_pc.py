@@ -12,3 +12,9 @@ pc_app = typer.Typer(
     "training data, and run a planner + grounder agent (He et al., arXiv 2412.17589).",
     no_args_is_help=True,
 )
+
+from limkit.cli._pc_data import complete_command, refine_command, to_sft_command  # noqa: E402
+
+pc_app.command("refine")(refine_command)
+pc_app.command("complete")(complete_command)
+pc_app.command("to-sft")(to_sft_command)
