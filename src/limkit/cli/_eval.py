@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from limkit.cli._eval_diversity import diversity_command
 from limkit.cli._eval_scaling import scaling_command
 from limkit.cli._verbose import Verbose
 from limkit.errors import LimkitError, UsageError
@@ -266,6 +267,7 @@ def eval_command(
 
 
 eval_app.command("scaling")(scaling_command)
+eval_app.command("diversity")(diversity_command)
 
 
 @eval_app.command("rescore")
