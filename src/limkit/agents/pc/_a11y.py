@@ -167,6 +167,18 @@ def find_nodes(
     return matches
 
 
+def focused_node(*, pid: int | None = None, limit: int = 2000) -> Node | None:
+    """The showing element with the keyboard focus (of one app, or of any), None if none says so."""
+    focused = atspi().StateType.FOCUSED
+    for accessible, app_pid in _walk(pid, limit):
+        try:
+            if accessible.get_state_set().contains(focused):
+                return _node(accessible, app_pid)
+        except Exception:
+            continue
+    return None
+
+
 def text_of(node: Node) -> str | None:
     """The text an element holds (an entry's content, a label's text), None if it has no text interface."""
     try:
