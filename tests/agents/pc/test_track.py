@@ -256,3 +256,21 @@ def test_cli_errors(
     result = run_cli("pc", "track", "--out", str(tmp_path / "new"))
     assert result.code == 1 and "Wayland is unsupported" in result.err and "xvfb-run" in result.err
     assert not (tmp_path / "new").exists()
+
+
+def test_killed_tracker_leaves_what_it_recorded(x_desktop: Desktop, gtk_app: TestApp, tmp_path: Path) -> None:
+    out = tmp_path / "killed"
+    tracker = _start_tracker(x_desktop, out, "--wait", "60")
+    save, open_ = gtk_app.centre("Save"), gtk_app.centre("Open")
+    x_desktop.xdotool("mousemove", *save, "click", 1, "mousemove", *open_, "click", 1)
+    gtk_app.wait_for(lambda state: state["clicked"]["Open"] == 1)
+    time.sleep(0.5)  # the Save click is written once the Open click arrives (one action stays buffered)
+    tracker.send_signal(signal.SIGKILL)
+    tracker.communicate(timeout=30)
+    steps = read_steps(out / "steps.jsonl")  # every file parses: all writes are atomic
+    assert [step.action for step in steps] == [f"click ({save[0]}, {save[1]})"]
+    assert steps[0].screenshot is not None and (out / steps[0].screenshot).is_file()
+    assert (
+        read_task(out).status == "recording"
+        and f"`click ({save[0]}, {save[1]})`" in (out / "steps.md").read_text()
+    )
