@@ -124,6 +124,7 @@ def _start_xvfb(root: Path, xauthority: Path) -> tuple[subprocess.Popen[Any], st
     options = ["-auth", str(xauthority), "-nolisten", "tcp", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24"]
     for attempt in range(20):
         number = str(random.Random(os.getpid() * 1000 + attempt).randint(300, 999))
+        xauthority.touch()
         subprocess.run(
             ["xauth", "-q", "-f", str(xauthority), "add", f":{number}", ".", secrets.token_hex(16)],
             check=True,

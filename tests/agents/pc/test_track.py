@@ -274,3 +274,19 @@ def test_killed_tracker_leaves_what_it_recorded(x_desktop: Desktop, gtk_app: Tes
         read_task(out).status == "recording"
         and f"`click ({save[0]}, {save[1]})`" in (out / "steps.md").read_text()
     )
+
+
+def test_caps_lock_typing_is_recorded_as_the_app_received_it(
+    x_desktop: Desktop, gtk_app: TestApp, tmp_path: Path
+) -> None:
+    """pynput's X11 backend applies Shift but not Caps Lock to characters: the tracker does."""
+    out = tmp_path / "caps"
+    tracker = _start_tracker(x_desktop, out, "--wait", "60")
+    x_desktop.xdotool("mousemove", *gtk_app.centre("Name"), "click", 1)
+    x_desktop.xdotool("key", "Caps_Lock", "type", "--delay", 30, "abC d")
+    x_desktop.xdotool("key", "Caps_Lock", "type", "--delay", 30, "ef")
+    x_desktop.xdotool("key", "Return")
+    entry = gtk_app.wait_for(lambda state: len(state["entry"]) == 7)["entry"]
+    _stop_tracker(tracker)
+    actions = [step.action for step in read_steps(out / "steps.jsonl")]
+    assert actions[1:] == [f"type text: {entry}", "press key enter", "finish"] and entry != "abC def"

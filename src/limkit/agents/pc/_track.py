@@ -210,7 +210,12 @@ class Tracker:
         display = require_x11()
         os.environ.setdefault("PYNPUT_BACKEND_KEYBOARD", "xorg")
         os.environ.setdefault("PYNPUT_BACKEND_MOUSE", "xorg")
-        from pynput import keyboard, mouse
+        try:
+            import mss  # noqa: F401
+            from pynput import keyboard, mouse
+        except ImportError as error:
+            problem = f"limkit pc track needs the pc extra (pip install 'limkit[pc]'): {error}"
+            raise LimkitError(problem) from None
 
         connection = open_display(display)
         recorder = Recorder(self.options, screen_size(connection))
