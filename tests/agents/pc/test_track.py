@@ -290,3 +290,42 @@ def test_caps_lock_typing_is_recorded_as_the_app_received_it(
     _stop_tracker(tracker)
     actions = [step.action for step in read_steps(out / "steps.jsonl")]
     assert actions[1:] == [f"type text: {entry}", "press key enter", "finish"] and entry != "abC def"
+
+
+TK_APP = """
+import sys, tkinter
+root = tkinter.Tk()
+root.title("tk over gtk")
+root.geometry("300x120+0+0")
+tkinter.Button(root, text="Save", command=lambda: print("saved", flush=True)).pack(fill="both", expand=True)
+root.after(200, lambda: print("ready", flush=True))
+root.mainloop()
+"""
+
+
+def test_a_window_without_accessibility_is_unknown_even_over_an_accessible_one(
+    x_desktop: Desktop, gtk_app: TestApp, tmp_path: Path
+) -> None:
+    """Tk exposes no AT-SPI tree and sets no _NET_WM_PID; its window lies over the GTK app's Save button,
+    which must not be reported for a click on Tk's own "Save"."""
+    tk = subprocess.Popen(
+        [sys.executable, "-c", TK_APP],
+        env=x_desktop.env,
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        assert tk.stdout is not None and tk.stdout.readline().strip() == "ready"
+        out = tmp_path / "tk"
+        tracker = _start_tracker(x_desktop, out, "--wait", "60")
+        save = gtk_app.centre("Save")
+        x_desktop.xdotool("mousemove", *save, "click", 1)
+        assert tk.stdout.readline().strip() == "saved"  # Tk got the click, not GTK
+        _stop_tracker(tracker)
+    finally:
+        stop_process(tk)
+    steps = read_steps(out / "steps.jsonl")
+    assert [step.action for step in steps] == [f"click ({save[0]}, {save[1]})", "finish"]
+    assert steps[0].element is not None and steps[0].element.name == "Unknown"
+    assert gtk_app.state()["clicked"]["Save"] == 0

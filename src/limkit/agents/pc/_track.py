@@ -324,7 +324,9 @@ class Tracker:
         from limkit.agents.pc._x11 import window_at
 
         window = window_at(connection, x, y)
-        if window is None or not self.options.a11y:
+        if window is None or window.pid is None or not self.options.a11y:
+            # bare root, or a client that names no process (Tk): asking every app could name a widget
+            # of another window *under* this one
             return Element(_a11y.UNKNOWN, "unknown", None)
         try:
             return _a11y.element_at(x, y, pid=window.pid)
