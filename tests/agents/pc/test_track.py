@@ -237,7 +237,9 @@ def test_excluded_window_is_not_recorded(x_desktop: Desktop, gtk_app: TestApp, t
     gtk_app.wait_for(lambda state: state["entry"] == "typed into the excluded window")
     x_desktop.xdotool("mousemove", 900, 600, "click", 1)
     x_desktop.xdotool("click", "--repeat", 2, "--delay", 60, 4)  # up, on the bare root: not excluded
-    _stop_tracker(tracker)  # the scroll just before stop is flushed, not lost as in the original
+    _stop_tracker(
+        tracker, signal.SIGTERM
+    )  # the scroll just before stop is flushed, not lost as in the original
     actions = [step.action for step in read_steps(out / "steps.jsonl")]
     assert actions == ["click (900, 600)", "scroll (0, 2)", "finish"]
 
