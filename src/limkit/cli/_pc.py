@@ -15,3 +15,9 @@ pc_app = typer.Typer(
     no_args_is_help=True,
 )
 pc_app.command("track")(track_command)
+
+from limkit.cli._pc_data import complete_command, refine_command, to_sft_command  # noqa: E402
+
+pc_app.command("refine")(refine_command)
+pc_app.command("complete")(complete_command)
+pc_app.command("to-sft")(to_sft_command)
