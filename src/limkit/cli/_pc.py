@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import typer
 
+from limkit.cli._pc_track import track_command
+
 pc_app = typer.Typer(
     help="PC Agent on X11: record human computer use, refine it, complete it with thoughts, make planner "
     "training data, and run a planner + grounder agent (He et al., arXiv 2412.17589).",
     no_args_is_help=True,
 )
+pc_app.command("track")(track_command)
 
 from limkit.cli._pc_data import complete_command, refine_command, to_sft_command  # noqa: E402
 
