@@ -7,8 +7,8 @@ not found), three implementations:
   quoted phrases, or else its salient words (what is left after dropping articles, UI kinds such as
   "button" and position words such as "top"), are matched to the OCR'd text boxes after normalising both
   (NFKC, case-folded, punctuation to spaces, runs of spaces collapsed): equal text scores 1.0, the phrase
-  as whole words inside a box 0.9, otherwise difflib's ratio (each also with spaces removed, since PP-OCR
-  often drops them between English words); a single word of an unquoted description
+  inside a box's text 0.9, otherwise difflib's ratio (spaces removed for equality and containment, since
+  PP-OCR often drops them between English words); a single word of an unquoted description
   scores 0.9 of that. The best box at or above `threshold` (0.8) wins, ties going to the higher OCR
   confidence; its centre is the point. The released agent lists paddleocr but never uses it (fact sheet,
   section 4): OCR grounding is limkit's offline stand-in for the 72B pointing model.
@@ -107,15 +107,15 @@ def target_phrases(description: str) -> list[tuple[str, float]]:
 
 
 def text_score(phrase: str, text: str) -> float:
-    """How well normalised `text` shows normalised `phrase`: 1.0 equal, 0.9 whole words inside, else
-    difflib's ratio. PP-OCR often drops the spaces between English words ("Openrecentfile"), so the
-    same is also scored with spaces removed (equal 1.0, inside 0.9) and the better score counts."""
+    """How well normalised `text` shows normalised `phrase`: 1.0 equal, 0.9 inside, else difflib's ratio.
+    PP-OCR often drops the spaces between English words ("Openrecentfile"), so equality and containment
+    are judged with spaces removed, and the ratio is the better of with and without them."""
     if not phrase or not text:
         return 0.0
     compact_phrase, compact_text = phrase.replace(" ", ""), text.replace(" ", "")
     if phrase == text or compact_phrase == compact_text:
         return 1.0
-    if f" {phrase} " in f" {text} " or compact_phrase in compact_text:
+    if compact_phrase in compact_text:
         return 0.9
     return max(
         difflib.SequenceMatcher(None, phrase, text).ratio(),
