@@ -25,6 +25,7 @@ not found), three implementations:
 from __future__ import annotations
 
 import difflib
+import hashlib
 import os
 import re
 import unicodedata
@@ -157,7 +158,7 @@ class OcrGrounder:
         self.threshold = threshold
         self.threads = threads if threads is not None else int(os.environ.get("OMP_NUM_THREADS") or 1)
         self._engine: Any = None
-        self._last: tuple[tuple[str, int, int], list[OcrBox]] | None = None
+        self._last: tuple[str, list[OcrBox]] | None = None
 
     def _load(self) -> Any:
         if self._engine is None:
@@ -173,9 +174,9 @@ class OcrGrounder:
 
     def read(self, screenshot: Path) -> list[OcrBox]:
         """Every text box OCR finds on the screenshot, as (text, pixel box, confidence). The last
-        screenshot's boxes are kept: a re-plan grounds again on the same screen without a second OCR."""
-        stat = screenshot.stat()
-        key = (str(screenshot.resolve()), stat.st_mtime_ns, stat.st_size)
+        screenshot's boxes are kept (by content hash): a re-plan, or a step whose screen did not change,
+        grounds again without a second OCR."""
+        key = hashlib.sha256(screenshot.read_bytes()).hexdigest()
         if self._last is not None and self._last[0] == key:
             return self._last[1]
         result, _ = self._load()(str(screenshot))
