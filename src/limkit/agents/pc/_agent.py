@@ -103,30 +103,16 @@ class StepLog:
 
 
 def capture_screen(display: str | None = None) -> Capture:
-    """Saves the whole X screen as PNG: mss through `_screen` (the tracker's grabber), else Pillow."""
+    """Saves the whole X screen as PNG, with the tracker's mss grabber (`_screen`)."""
     try:
         from limkit.agents.pc._screen import Screen, save_png
+
+        screen = Screen(display)
     except ImportError:
-        return _pillow_capture(display)
-    screen = Screen(display)
+        raise LimkitError("screenshots need mss: pip install 'limkit[pc]'", field="screen") from None
 
     def grab(path: Path) -> None:
         save_png(screen.grab(), path)
-
-    return grab
-
-
-def _pillow_capture(display: str | None) -> Capture:
-    import os
-
-    from PIL import ImageGrab
-
-    from limkit.data import atomic_writer
-
-    def grab(path: Path) -> None:
-        image = ImageGrab.grab(xdisplay=display or os.environ.get("DISPLAY"))
-        with atomic_writer(path, "wb") as handle:
-            image.save(handle, format="PNG")
 
     return grab
 
