@@ -123,7 +123,8 @@ def prepare_run_dir(run_dir: Path, overwrite: bool) -> None:
     if run_file.is_file():
         if not overwrite:
             status = _status_of(run_file)
-            kind = "a finished run" if status != "running" else "an interrupted run (it cannot be resumed)"
+            ended = status in ("finished", "failed", "step_limit")
+            kind = "a finished run" if ended else "an interrupted run (runs do not resume)"
             raise LimkitError(
                 f"already holds {kind}, status {status!r}; choose another --out or pass --overwrite",
                 path=run_dir,
@@ -354,7 +355,9 @@ def _step_markdown(step: StepLog) -> list[str]:
         lines += [f"**Unparseable replies:** {step.parse_failures} ({'; '.join(step.parse_errors)})", ""]
     if step.planned is not None:
         lines += [f"**Planned:** `{step.planned}`", ""]
-    if step.action is not None:
+    if step.action in ("finish", "fail"):
+        lines += [f"**Action:** `{step.action}` (ends the run)", ""]
+    elif step.action is not None:
         done = "executed" if step.executed else "not executed: dry run"
         lines += [f"**Action:** `{step.action}` ({done})", ""]
     if step.error:
