@@ -8,11 +8,12 @@ from __future__ import annotations
 import typer
 
 from limkit.cli._pc_run import run_command
+from limkit.cli._pc_track import track_command
 
 pc_app = typer.Typer(
     help="PC Agent on X11: record human computer use, refine it, complete it with thoughts, make planner "
     "training data, and run a planner + grounder agent (He et al., arXiv 2412.17589).",
     no_args_is_help=True,
 )
-
+pc_app.command("track")(track_command)
 pc_app.command("run")(run_command)

@@ -6,8 +6,8 @@ Fixtures (for any test module under tests/agents/pc/):
   no TCP), a session `dbus-daemon --nofork` and `/usr/libexec/at-spi-bus-launcher --launch-immediately`
   (it starts the accessibility bus; the registry daemon is D-Bus-activated on that). Each runs in its own
   process group, and teardown ends each group by its leader's pid (SIGTERM, then SIGKILL), never by name.
-  While the module runs, `os.environ` carries DISPLAY, XAUTHORITY (an empty file: Xvfb needs no authority,
-  python-xlib wants a file) and DBUS_SESSION_BUS_ADDRESS, so in-process python-xlib, mss and pynput and any
+  While the module runs, `os.environ` carries DISPLAY, XAUTHORITY (a fresh MIT cookie, as xvfb-run
+  makes) and DBUS_SESSION_BUS_ADDRESS, so in-process python-xlib, mss and pynput and any
   subprocess see this desktop; `Desktop.env` is the same environment for `subprocess` calls. The `Desktop`
   has `xdotool(*args)` (xdotool on this display, checked) and `start_app(state_path)`.
 - `gtk_app` (function scope) starts a fresh `gtk_app.py` on `x_desktop` for each test, so each test begins

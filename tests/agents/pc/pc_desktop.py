@@ -9,6 +9,7 @@ import contextlib
 import json
 import os
 import random
+import secrets
 import select
 import signal
 import subprocess
@@ -115,16 +116,23 @@ class Desktop:
         return app
 
 
-def _start_xvfb(root: Path) -> tuple[subprocess.Popen[Any], str]:
+def _start_xvfb(root: Path, xauthority: Path) -> tuple[subprocess.Popen[Any], str]:
     """Xvfb on a random display in 300-999 (fixed low numbers like :0 or :99 are what people start by hand,
     and a clash would let another session's cleanup end ours); it writes the number on -displayfd once it
-    accepts connections, and exits at once if the display is taken, so try another."""
-    geometry = f"{SCREEN[0]}x{SCREEN[1]}x24"
+    accepts connections, and exits at once if the display is taken, so try another. Clients need the
+    MIT cookie written to `xauthority` (as xvfb-run does), so nothing else on the machine can connect."""
+    options = ["-auth", str(xauthority), "-nolisten", "tcp", "-screen", "0", f"{SCREEN[0]}x{SCREEN[1]}x24"]
     for attempt in range(20):
         number = str(random.Random(os.getpid() * 1000 + attempt).randint(300, 999))
+        xauthority.touch()
+        subprocess.run(
+            ["xauth", "-q", "-f", str(xauthority), "add", f":{number}", ".", secrets.token_hex(16)],
+            check=True,
+            timeout=10,
+        )
         read_fd, write_fd = os.pipe()
         xvfb = subprocess.Popen(
-            ["Xvfb", f":{number}", "-displayfd", str(write_fd), "-nolisten", "tcp", "-screen", "0", geometry],
+            ["Xvfb", f":{number}", "-displayfd", str(write_fd), *options],
             pass_fds=(write_fd,),
             start_new_session=True,
             stdout=subprocess.DEVNULL,
@@ -156,9 +164,8 @@ def _read_display_number(read_fd: int, timeout: float = 15) -> str:
 
 
 def start_desktop(root: Path) -> Desktop:
-    xvfb, number = _start_xvfb(root)
     xauthority = root / "Xauthority"
-    xauthority.touch()
+    xvfb, number = _start_xvfb(root, xauthority)
     env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "NO_AT_BRIDGE")}
     env.update(DISPLAY=f":{number}", XAUTHORITY=str(xauthority))
     desktop = Desktop(f":{number}", env, root, [xvfb])

@@ -26,6 +26,11 @@ nodes = _a11y.find_nodes("name", role="text")
 out["found"] = [[n.name, n.role, n.rect] for n in nodes]
 out["text"] = _a11y.text_of(nodes[0]) if nodes else None
 out["partial"] = sorted(n.name for n in _a11y.find_nodes("row 1", exact=False))
+rows = {n.name: n for n in _a11y.visible_nodes() if n.role == "label"}
+pane = _a11y.find_nodes("Rows")[0]
+out["rows"] = sorted(rows, key=lambda name: int(name.split()[1]))
+out["inside"] = all(pane.rect[1] <= n.visible[1] < n.visible[3] <= pane.rect[3] for n in rows.values())
+out["cut"] = any(n.visible != n.rect for n in rows.values())
 print(json.dumps(out))
 """
 
@@ -56,8 +61,11 @@ def test_element_at_and_search(x_desktop: Desktop, gtk_app: TestApp) -> None:
     assert out["root"] == ["Unknown", "unknown", None]
     assert out["found"] == [["Name", "text", list(gtk_app.rect("Name"))]]
     assert out["text"] == "hello"
-    # "Row 1" and "Row 10".."Row 19" contain "row 1"; only the rows the list shows are visible.
-    assert out["partial"][0] == "Row 1" and all(name.startswith("Row 1") for name in out["partial"])
+    # The 200 px pane shows the first rows only, the last one in part: boxes are clipped to the pane.
+    shown = out["rows"]
+    assert shown == [f"Row {number}" for number in range(1, len(shown) + 1)] and 5 <= len(shown) < 20
+    assert out["inside"] and out["cut"]  # the last row shown is cut by the pane's edge (200 px, 21 px rows)
+    assert out["partial"] == [name for name in shown if name.startswith("Row 1")]
 
 
 def test_window_at_names_the_app(x_desktop: Desktop, gtk_app: TestApp) -> None:

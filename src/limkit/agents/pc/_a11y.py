@@ -19,7 +19,7 @@ import importlib
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import ModuleType
 from typing import Any
 
@@ -71,24 +71,32 @@ def atspi() -> ModuleType:
     return _atspi
 
 
+Rect = tuple[int, int, int, int]
+
+
 @dataclass(frozen=True)
 class Node:
-    """A visible accessible element. `handle` is the live Atspi.Accessible (for `text_of`, `children`)."""
+    """An accessible element. `rect` is its whole box (left, top, right, bottom); `visible` the part of it
+    inside its ancestors' boxes (a list row scrolled half out of its pane), set by `visible_nodes`.
+    `handle` is the live Atspi.Accessible (for `text_of`)."""
 
     name: str
     role: str
-    rect: tuple[int, int, int, int] | None
+    rect: Rect | None
     pid: int
     handle: Any = field(default=None, compare=False, repr=False)
+    visible: Rect | None = None
 
     def element(self) -> Element:
         return Element(self.name or UNKNOWN, self.role, self.rect)
 
     @property
     def center(self) -> tuple[int, int] | None:
-        if self.rect is None:
+        """The middle of the visible part (of the whole box when that is unknown): a point to click."""
+        box = self.visible or self.rect
+        if box is None:
             return None
-        left, top, right, bottom = self.rect
+        left, top, right, bottom = box
         return (left + right) // 2, (top + bottom) // 2
 
 
@@ -144,13 +152,16 @@ def _descend(accessible: Any, x: int, y: int, coords: Any) -> Any:
 
 
 def visible_nodes(*, pid: int | None = None, limit: int = MAX_NODES) -> list[Node]:
-    """Every showing element with a name, across the showing windows of the desktop's apps (or of one app),
-    in tree order: what the agent's a11y grounder matches descriptions against."""
+    """Every named element that is on screen, across the showing windows of the desktop's apps (or of one
+    app), in tree order: what the agent's a11y grounder matches descriptions against.
+
+    Each box is clipped to its ancestors' boxes, and elements clipped away entirely (with their subtrees)
+    are left out: a toolkit may keep a list row scrolled out of its pane SHOWING."""
     found = []
-    for accessible, app_pid in _walk(pid, limit):
+    for accessible, app_pid, visible in _walk(pid, limit, clip=True):
         node = _node(accessible, app_pid)
-        if node.name and node.rect is not None:
-            found.append(node)
+        if node.name and node.rect is not None and visible is not None:
+            found.append(replace(node, visible=visible))
     return found
 
 
@@ -165,6 +176,18 @@ def find_nodes(
         if (have == wanted if exact else wanted in have) and (role is None or node.role == role):
             matches.append(node)
     return matches
+
+
+def focused_node(*, pid: int | None = None, limit: int = 2000) -> Node | None:
+    """The showing element with the keyboard focus (of one app, or of any), None if none says so."""
+    focused = atspi().StateType.FOCUSED
+    for accessible, app_pid, _ in _walk(pid, limit):
+        try:
+            if accessible.get_state_set().contains(focused):
+                return _node(accessible, app_pid)
+        except Exception:
+            continue
+    return None
 
 
 def text_of(node: Node) -> str | None:
@@ -187,15 +210,37 @@ def _apps(pid: int | None) -> Iterator[tuple[Any, int]]:
             yield app, app_pid
 
 
-def _walk(pid: int | None, limit: int) -> Iterator[tuple[Any, int]]:
+def _walk(pid: int | None, limit: int, *, clip: bool = False) -> Iterator[tuple[Any, int, Rect | None]]:
+    """Showing elements depth first, each with its box clipped to its ancestors' (with `clip`; a subtree
+    clipped away is not entered). Boxless containers pass their parent's clip on."""
     count = 0
     for app, app_pid in _apps(pid):
-        stack = [window for window in reversed(_children(app)) if _showing(window)]
+        windows = [window for window in reversed(_children(app)) if _showing(window)]
+        stack: list[tuple[Any, Rect | None]] = [
+            (window, _rect(window) if clip else None) for window in windows
+        ]
         while stack and count < limit:
-            accessible = stack.pop()
+            accessible, visible = stack.pop()
             count += 1
-            yield accessible, app_pid
-            stack.extend(child for child in reversed(_children(accessible)) if _showing(child))
+            yield accessible, app_pid, visible
+            for child in reversed(_children(accessible)):
+                if not _showing(child):
+                    continue
+                if not clip:
+                    stack.append((child, None))
+                    continue
+                own = _rect(child)
+                inside = visible if own is None else _intersect(own, visible)
+                if inside is not None:
+                    stack.append((child, inside))
+
+
+def _intersect(box: Rect, clip: Rect | None) -> Rect | None:
+    if clip is None:
+        return None
+    left, top = max(box[0], clip[0]), max(box[1], clip[1])
+    right, bottom = min(box[2], clip[2]), min(box[3], clip[3])
+    return (left, top, right, bottom) if left < right and top < bottom else None
 
 
 def _children(accessible: Any) -> list[Any]:
@@ -213,7 +258,7 @@ def _showing(accessible: Any) -> bool:
         return False
 
 
-def _rect(accessible: Any) -> tuple[int, int, int, int] | None:
+def _rect(accessible: Any) -> Rect | None:
     try:
         component = accessible.get_component_iface()
         if component is None:
@@ -226,7 +271,7 @@ def _rect(accessible: Any) -> tuple[int, int, int, int] | None:
     return int(box.x), int(box.y), int(box.x + box.width), int(box.y + box.height)
 
 
-def _contains(rect: tuple[int, int, int, int] | None, x: int, y: int) -> bool:
+def _contains(rect: Rect | None, x: int, y: int) -> bool:
     return rect is not None and rect[0] <= x < rect[2] and rect[1] <= y < rect[3]
 
 

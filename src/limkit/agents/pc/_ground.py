@@ -222,10 +222,12 @@ ElementSource = Callable[[], Sequence[NamedElement]]
 
 
 def desktop_elements() -> list[NamedElement]:
-    """The showing elements of every accessible app on the desktop (AT-SPI, through `_a11y`)."""
+    """The named elements on screen across the desktop's accessible apps (AT-SPI, through `_a11y`), each
+    with the part of its box its ancestors leave visible (a half-scrolled list row is clicked where seen)."""
     from limkit.agents.pc._a11y import visible_nodes
 
-    return [NamedElement(node.name, node.role, node.rect) for node in visible_nodes() if node.rect]
+    boxes = [(node, node.visible or node.rect) for node in visible_nodes()]
+    return [NamedElement(node.name, node.role, box) for node, box in boxes if box is not None]
 
 
 def role_hints(description: str) -> tuple[str, ...]:

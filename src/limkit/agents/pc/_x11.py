@@ -96,11 +96,14 @@ def window_at(connection: Any, x: int, y: int) -> Window | None:
 
 
 def focused_window(connection: Any) -> Window | None:
-    """The top-level window holding the keyboard focus (where typed keys go)."""
+    """The top-level window holding the keyboard focus (where typed keys go). Without a window manager
+    the focus is usually PointerRoot: keys go to the window under the pointer."""
+    root = connection.screen().root
     focus = connection.get_input_focus().focus
     if not hasattr(focus, "query_tree"):
-        return None
-    root = connection.screen().root
+        focus = root.query_pointer().child
+        if not hasattr(focus, "query_tree"):
+            return None
     window = focus
     try:
         while True:
