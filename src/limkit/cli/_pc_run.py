@@ -31,11 +31,31 @@ def _generator(
     return make_generator(backend, model, options, cache)
 
 
-def _grounder(name: str, generator: Any, run_dir: Path, tries: int) -> Any:
-    from limkit.agents.pc._ground import GROUNDERS, A11yGrounder, OcrGrounder, VlmGrounder, desktop_elements
+def _check_options(
+    grounder: str, planner_model: str | None, grounder_model: str | None, *counts: int
+) -> None:
+    """Usage errors before anything is created (a half-made run directory would then be refused)."""
+    from limkit.agents.pc._ground import GROUNDERS
 
-    if name not in GROUNDERS:
-        raise UsageError(f"unknown grounder {name!r}; choose one of {', '.join(GROUNDERS)}", field="grounder")
+    if grounder not in GROUNDERS:
+        raise UsageError(
+            f"unknown grounder {grounder!r}; choose one of {', '.join(GROUNDERS)}", field="grounder"
+        )
+    if not planner_model:
+        raise UsageError("--planner-model is required", field="planner_model")
+    if grounder == "vlm" and not grounder_model:
+        raise UsageError("--grounder vlm needs --grounder-model", field="grounder_model")
+    max_steps, max_replans, parse_retries, grounding_tries = counts
+    if max_steps < 1 or grounding_tries < 1 or max_replans < 0 or parse_retries < 0:
+        raise UsageError(
+            "--max-steps and --grounding-tries must be >= 1, --max-replans and --parse-retries >= 0",
+            field="max_steps",
+        )
+
+
+def _grounder(name: str, generator: Any, run_dir: Path, tries: int) -> Any:
+    from limkit.agents.pc._ground import A11yGrounder, OcrGrounder, VlmGrounder, desktop_elements
+
     if name == "ocr":
         return OcrGrounder()
     if name == "a11y":
@@ -89,9 +109,13 @@ def run_command(
     from limkit.llm import SamplingParams, open_cache
     from limkit.progress import library_output, progress_bar
 
+    _check_options(
+        grounder, planner_model, grounder_model, max_steps, max_replans, parse_retries, grounding_tries
+    )
+    if temperature < 0 or max_tokens < 1:
+        raise UsageError("--temperature must be >= 0 and --max-tokens >= 1", field="temperature")
     config = AgentConfig(task, max_steps=max_steps, max_replans=max_replans, dry_run=dry_run)
-    if parse_retries < 0 or grounding_tries < 1:
-        raise UsageError("--parse-retries must be >= 0 and --grounding-tries >= 1", field="parse_retries")
+    params = SamplingParams(temperature=temperature, max_tokens=max_tokens)
     executor = Executor(dry_run=dry_run, settle_seconds=settle)
     executor.check()
     prepare_run_dir(out, overwrite)
@@ -106,7 +130,6 @@ def run_command(
                 "grounder", grounder_backend, grounder_model, grounder_base_url, store, api_key_env
             )
         chosen = _grounder(grounder, vlm, out, grounding_tries)
-        params = SamplingParams(temperature=temperature, max_tokens=max_tokens)
         settings = {"planner": planner_gen.identity, "grounder_model": vlm.identity if vlm else None}
         with progress_bar(max_steps, "acting") as advance:
             agent = Agent(

@@ -65,3 +65,21 @@ def blank_screen(path: Path, size: tuple[int, int]) -> Path:
 
     Image.new("RGB", size, "white").save(path)
     return path
+
+
+def app_pointer(request: Request, sample: int) -> str:
+    """A pointing model for the GTK app: round k answers the Molmo point in $PC_TEST_POINTS[k] (percent);
+    the judge accepts only points inside $PC_TEST_ACCEPT (a pixel box), as a VLM judging by eye would."""
+    import json
+    import os
+    import re
+
+    text = _text(request)
+    if text.startswith("Point to "):
+        x, y = json.loads(os.environ["PC_TEST_POINTS"])[str(request.params.seed)]
+        return f'<point x="{x:.2f}" y="{y:.2f}" alt="button">button</point>'
+    found = re.search(r"marks the point \((\d+), (\d+)\)", text)
+    assert found, text
+    left, top, right, bottom = json.loads(os.environ["PC_TEST_ACCEPT"])
+    inside = left <= int(found.group(1)) <= right and top <= int(found.group(2)) <= bottom
+    return "Evaluation: checked the mark.\nResult: " + ("Accept" if inside else "Reject")

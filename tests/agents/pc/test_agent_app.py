@@ -1,6 +1,7 @@
-"""`limkit pc run` end to end on the GTK test app under Xvfb, with the real OCR grounder and a scripted
-planner (rules files in data/): success read back from the app's own state file, the step cap, the re-plan
-limit, dry-run, and a run directory that is never overwritten silently."""
+"""`limkit pc run` end to end on the GTK test app under Xvfb, in process: the real OCR grounder with a
+scripted planner (rules files in data/), success read back from the app's own state file; the step cap,
+the re-plan limit, dry-run, a run directory never overwritten silently; and the VLM grounder's reject-then-
+accept rounds through a scripted pointing model."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def test_dry_run_moves_nothing(run_cli, x_desktop: Desktop, gtk_app: TestApp, tm
     assert (state["entry"], state["presses"], state["keys"], state["clicked"]["Save"]) == ("", 0, 0, 0)
     steps = _steps(out)
     assert len(steps) == 5 and not any(step["executed"] for step in steps)
-    assert steps[3]["commands"][0][:3] == ["xdotool", "mousemove", "--sync"]
+    assert steps[3]["commands"][0][:2] == ["xdotool", "mousemove"]
 
 
 def test_a_run_directory_is_never_overwritten_silently(run_cli, x_desktop: Desktop, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -91,3 +92,34 @@ def test_a_run_directory_is_never_overwritten_silently(run_cli, x_desktop: Deskt
     assert (out / "summary.json").read_text() == first
     again = _run(run_cli, "agent_missing.jsonl", out, "--dry-run", "--overwrite")
     assert again.code == 1 and json.loads((out / "summary.json").read_text())["replans"] == 3
+
+
+def test_vlm_grounder_retries_after_a_rejected_point(
+    run_cli, gtk_app: TestApp, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The pointing model first points at Cancel; the judge rejects it, the second round's point on Save
+    is accepted and clicked: Save is clicked once and Cancel never."""
+    width, height = 1280, 720
+
+    def percent(name: str) -> list[float]:
+        x, y = gtk_app.centre(name)
+        return [100 * x / width, 100 * y / height]
+
+    monkeypatch.setenv("PC_TEST_POINTS", json.dumps({"1": percent("Cancel"), "2": percent("Save")}))
+    monkeypatch.setenv("PC_TEST_ACCEPT", json.dumps(list(gtk_app.rect("Save"))))
+    out = tmp_path / "run"
+    result = run_cli(
+        "pc", "run", "click Save", "--out", str(out), "--planner-backend", "scripted",
+        "--planner-model", str(DATA / "agent_click_save.jsonl"), "--grounder", "vlm",
+        "--grounder-backend", "scripted", "--grounder-model", "pc_agent_scripts:app_pointer",
+        "--settle", "0.3",
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    assert gtk_app.wait_for(lambda s: s["clicked"]["Save"] == 1)["clicked"]["Cancel"] == 0
+    first = _steps(out)[0]
+    (grounding,) = first["grounding"]
+    assert [entry["verdict"] for entry in grounding["tries"]] == ["reject", "accept"]
+    assert first["point"] == list(gtk_app.centre("Save"))
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["grounder_requests"], summary["grounding_failures"]) == (4, 0)
+    assert (out / "screens" / "verify" / "verify-001-1.png").is_file()

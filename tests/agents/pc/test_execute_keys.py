@@ -43,7 +43,7 @@ def test_recorder_names_replay_as_the_same_keys() -> None:
 
 def test_pointer_actions() -> None:
     assert commands(Action("click", target="Save"), (10, 20)) == [
-        ["xdotool", "mousemove", "--sync", "10", "20", "click", "1"]
+        ["xdotool", "mousemove", "10", "20", "sleep", "0.05", "click", "1"]
     ]
     assert commands(Action("right click", target="x"), (1, 2))[0][-1] == "3"
     assert commands(Action("double click", target="x"), (1, 2))[0][-5:] == [
@@ -54,8 +54,8 @@ def test_pointer_actions() -> None:
         "1",
     ]
     drag = commands(parse_action("drag from (10, 20) to (30, 60)"))
-    assert drag[0][:6] == ["xdotool", "mousemove", "--sync", "10", "20", "mousedown"]
-    assert drag[1][3:5] == ["20", "40"] and drag[2][3:5] == ["30", "60"] and drag[2][-2:] == ["mouseup", "1"]
+    assert drag[0][:7] == ["xdotool", "mousemove", "10", "20", "sleep", "0.05", "mousedown"]
+    assert drag[1][2:4] == ["20", "40"] and drag[2][2:4] == ["30", "60"] and drag[2][-2:] == ["mouseup", "1"]
 
 
 @pytest.mark.parametrize(

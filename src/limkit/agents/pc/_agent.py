@@ -12,7 +12,8 @@ The run directory, every file written atomically after each step (a reader never
 
     RUNDIR/run.json        schema_version, task, settings, status ("running" until the end), reason
     RUNDIR/steps.jsonl     one line a step: screenshot, thought, planned and executed action, grounding
-                           tries, failed descriptions, re-plans, parse failures, the commands run
+                           tries, failed descriptions, re-plans, parse failures, the
+                           planner's raw replies, the xdotool commands run
     RUNDIR/steps.md        the same for people, with the (marked) screenshots inline
     RUNDIR/screens/        NNN.png before each step; NNN_marked.png with the click or drag marked
     RUNDIR/summary.json    at the end: status, steps, grounding failures, re-plans, parse failures, usage
@@ -93,6 +94,7 @@ class StepLog:
     replans: int = 0
     parse_failures: int = 0
     parse_errors: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
     planner_requests: int = 0
     commands: list[list[str]] = field(default_factory=list)
     executed: bool = False
@@ -243,6 +245,7 @@ class Agent:
     def _count_plan(self, plan: Plan, step: StepLog) -> None:
         step.parse_failures += plan.parse_failures
         step.parse_errors += plan.errors
+        step.replies += plan.replies
         step.planner_requests += plan.requests
         self.counts.parse_failures += plan.parse_failures
         self.counts.planner_requests += plan.requests

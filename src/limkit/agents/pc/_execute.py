@@ -6,7 +6,10 @@ needs no Python X bindings, and its key names are X keysyms, which limkit's cano
 one to one (`KEYSYMS`; `key_from_keysym` maps back, so a recorded key replays as itself).
 
 How each action runs (`commands` builds the argument lists; `--dry-run` builds them and runs none):
-- click / right click / double click: move (`--sync`), then button 1 / 3 / two presses of button 1;
+- click / right click / double click: move, then button 1 / 3 / two presses of button 1. No
+  `mousemove --sync`: xdotool 3.20160805 (Debian 12) waits ~15 s when the pointer is already at the target
+  (measured here), and the warp and the button events travel on one X connection, so the server applies
+  them in order anyway;
 - drag: move to the start, button 1 down, move halfway and to the end (apps see motion), button 1 up;
 - scroll (dx, dy): one button click per notch at the pointer, pynput's sign convention as the tracker
   records it: dy > 0 up (button 4), dy < 0 down (5), dx < 0 left (6), dx > 0 right (7);
@@ -134,7 +137,7 @@ def commands(action: Action, point: Point | None = None) -> list[list[str]]:
         target = point or action.point
         if target is None:
             raise LimkitError(f"a {kind} needs a point", field="action")
-        move = ["mousemove", "--sync", str(target[0]), str(target[1])]
+        move = ["mousemove", str(target[0]), str(target[1]), "sleep", "0.05"]
         if kind == "double click":
             return [["xdotool", *move, "click", "--repeat", "2", "--delay", "80", "1"]]
         return [["xdotool", *move, "click", _BUTTONS[kind]]]
@@ -142,9 +145,9 @@ def commands(action: Action, point: Point | None = None) -> list[list[str]]:
         (x1, y1), (x2, y2) = action.point, action.end
         middle = [str((x1 + x2) // 2), str((y1 + y2) // 2)]
         return [
-            ["xdotool", "mousemove", "--sync", str(x1), str(y1), "mousedown", "1", "sleep", "0.1"],
-            ["xdotool", "mousemove", "--sync", *middle, "sleep", "0.1"],
-            ["xdotool", "mousemove", "--sync", str(x2), str(y2), "sleep", "0.1", "mouseup", "1"],
+            ["xdotool", "mousemove", str(x1), str(y1), "sleep", "0.05", "mousedown", "1", "sleep", "0.1"],
+            ["xdotool", "mousemove", *middle, "sleep", "0.1"],
+            ["xdotool", "mousemove", str(x2), str(y2), "sleep", "0.1", "mouseup", "1"],
         ]
     if kind == "scroll" and action.delta:
         return _scroll(*action.delta)

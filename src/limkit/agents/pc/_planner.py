@@ -72,6 +72,7 @@ class Plan:
     requests: int = 0
     parse_failures: int = 0
     errors: list[str] = field(default_factory=list)
+    replies: list[str] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
 
 
@@ -166,6 +167,7 @@ class Planner:
             plan.requests += 1
             plan.usage += done.usage
             plan.prompt, plan.raw = prompt, done.text
+            plan.replies.append(done.text)
             try:
                 plan.thought, plan.action = parse_reply(done.text)
                 return plan
