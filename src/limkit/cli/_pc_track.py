@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from limkit.errors import UsageError
+from limkit.errors import LimkitError, UsageError
 
 SIGNALS_HELP = (
     "Ctrl-C (SIGINT) or SIGTERM finishes, SIGUSR2 fails, SIGUSR1 pauses/resumes, Ctrl-\\ (SIGQUIT) "
@@ -92,3 +92,5 @@ def track_command(
         return
     skipped = "".join(f", {count} {reason} skipped" for reason, count in result.skipped.items())
     _say(f"{result.status}: {result.steps} steps in {out}{skipped}")
+    if result.error is not None:
+        raise LimkitError(result.error)

@@ -164,6 +164,7 @@ def _read_display_number(read_fd: int, timeout: float = 15) -> str:
 
 
 def start_desktop(root: Path) -> Desktop:
+    root.mkdir(parents=True, exist_ok=True)
     xauthority = root / "Xauthority"
     xvfb, number = _start_xvfb(root, xauthority)
     env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "NO_AT_BRIDGE")}

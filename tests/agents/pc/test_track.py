@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from gtk_app import swatch_colour
-from pc_desktop import Desktop, TestApp, stop_process
+from pc_desktop import Desktop, TestApp, start_desktop, stop_process
 from PIL import Image
 
 from limkit.agents.pc import read_steps, read_task
@@ -237,7 +237,9 @@ def test_excluded_window_is_not_recorded(x_desktop: Desktop, gtk_app: TestApp, t
     gtk_app.wait_for(lambda state: state["entry"] == "typed into the excluded window")
     x_desktop.xdotool("mousemove", 900, 600, "click", 1)
     x_desktop.xdotool("click", "--repeat", 2, "--delay", 60, 4)  # up, on the bare root: not excluded
-    _stop_tracker(tracker)  # the scroll just before stop is flushed, not lost as in the original
+    _stop_tracker(
+        tracker, signal.SIGTERM
+    )  # the scroll just before stop is flushed, not lost as in the original
     actions = [step.action for step in read_steps(out / "steps.jsonl")]
     assert actions == ["click (900, 600)", "scroll (0, 2)", "finish"]
 
@@ -329,3 +331,28 @@ def test_a_window_without_accessibility_is_unknown_even_over_an_accessible_one(
     assert [step.action for step in steps] == [f"click ({save[0]}, {save[1]})", "finish"]
     assert steps[0].element is not None and steps[0].element.name == "Unknown"
     assert gtk_app.state()["clicked"]["Save"] == 0
+
+
+def test_display_lost_mid_recording_fails_cleanly(tmp_path: Path) -> None:
+    """Its own desktop, since the X server is killed: the tracker exits 1 with one error line, and what it
+    had recorded is on disk with status failed."""
+    desktop = start_desktop(tmp_path / "desktop")
+    try:
+        app = desktop.start_app(tmp_path / "app.json")
+        out = tmp_path / "lost"
+        tracker = _start_tracker(desktop, out, "--wait", "60")
+        save = app.centre("Save")
+        desktop.xdotool("mousemove", *save, "click", 1)
+        app.wait_for(lambda state: state["clicked"]["Save"] == 1)
+        time.sleep(0.3)
+        stop_process(desktop.processes[0])  # Xvfb
+        _, err = tracker.communicate(timeout=30)
+        stop_process(app.process)
+    finally:
+        for process in reversed(desktop.processes):
+            stop_process(process)
+    assert tracker.returncode == 1 and "Traceback" not in err
+    assert "error: recording stopped early: the X display" in err
+    steps = read_steps(out / "steps.jsonl")
+    assert [step.action for step in steps] == [f"click ({save[0]}, {save[1]})", "fail"]
+    assert read_task(out).status == "failed" and not (out / ".track.pid").exists()

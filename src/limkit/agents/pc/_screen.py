@@ -9,6 +9,7 @@ newest frame that started at or before t", so the caller can ask for a frame str
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
@@ -108,7 +109,8 @@ class FrameRing:
             self._error = error
             self._ready.set()
         finally:
-            screen.close()
+            with contextlib.suppress(Exception):  # closing a connection to a dead display raises
+                screen.close()
 
     @property
     def error(self) -> BaseException | None:

@@ -25,9 +25,11 @@ trajectory with status "recording"; a stopped one leaves status "finished" or "f
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import queue
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +75,7 @@ class TrackResult:
     steps: int
     discarded: bool = False
     skipped: dict[str, int] = field(default_factory=dict)
+    error: str | None = None
 
 
 def parse_region(text: str) -> tuple[int, int, int, int]:
@@ -143,6 +146,19 @@ class Recorder:
         write_markdown(self.out, self.info, self.steps)
 
 
+def _listener_classes() -> tuple[Any, Any]:
+    """pynput's mouse and keyboard listeners, xorg (XRecord) backend; a clear error without the extra."""
+    os.environ.setdefault("PYNPUT_BACKEND_KEYBOARD", "xorg")
+    os.environ.setdefault("PYNPUT_BACKEND_MOUSE", "xorg")
+    try:
+        import mss  # noqa: F401
+        from pynput import keyboard, mouse
+    except ImportError as error:
+        problem = f"limkit pc track needs the pc extra (pip install 'limkit[pc]'): {error}"
+        raise LimkitError(problem) from None
+    return mouse.Listener, keyboard.Listener
+
+
 def pynput_key(key: Any) -> str | None:
     """A pynput key as a canonical key name or one character; None for keys the grammar has no name for
     (media keys, num lock, dead keys)."""
@@ -170,6 +186,12 @@ class Tracker:
         self._controls: collections.deque[str] = collections.deque()
         self._ring: Any = None
         self._excluded_buttons: set[str] = set()
+        self._thread_errors: list[BaseException] = []
+
+    def _thread_error(self, args: Any) -> None:
+        """pynput's and Xlib's threads die with tracebacks when the display goes away: keep the first
+        error for the report instead of printing them."""
+        self._thread_errors.append(args.exc_value)
 
     def control(self, name: str) -> None:
         """finish | fail | discard | pause (a toggle). Only appends to a deque: no lock a handler could
@@ -208,29 +230,48 @@ class Tracker:
         from limkit.agents.pc._x11 import caps_lock_on, open_display, require_x11, screen_size
 
         display = require_x11()
-        os.environ.setdefault("PYNPUT_BACKEND_KEYBOARD", "xorg")
-        os.environ.setdefault("PYNPUT_BACKEND_MOUSE", "xorg")
-        try:
-            import mss  # noqa: F401
-            from pynput import keyboard, mouse
-        except ImportError as error:
-            problem = f"limkit pc track needs the pc extra (pip install 'limkit[pc]'): {error}"
-            raise LimkitError(problem) from None
-
+        listeners = _listener_classes()
         connection = open_display(display)
-        recorder = Recorder(self.options, screen_size(connection))
-        rules = EventRules(
-            recorder.add,
-            element_at=lambda x, y: self._element_at(connection, x, y),
-            focused=lambda: self._focused(connection),
-            wait=self.options.wait,
-            double_click=self.options.double_click,
-            caps_lock=caps_lock_on(connection),
-        )
-        self._ring = FrameRing(display, self.options.interval).start()
+        hook, threading.excepthook = threading.excepthook, self._thread_error
+        try:
+            recorder = Recorder(self.options, screen_size(connection))
+            rules = EventRules(
+                recorder.add,
+                element_at=lambda x, y: self._element_at(connection, x, y),
+                focused=lambda: self._focused(connection),
+                wait=self.options.wait,
+                double_click=self.options.double_click,
+                caps_lock=caps_lock_on(connection),
+            )
+            self._ring = FrameRing(display, self.options.interval).start()
+            try:
+                status = self._record(rules, connection, listeners)
+                self._drain(rules, connection, time.monotonic())
+                if status == "discard":
+                    recorder.discard()
+                    return TrackResult(self.options.out, "discarded", 0, True, dict(recorder.skipped))
+                rules.stop(status, time.monotonic(), self._ring.latest())
+            finally:
+                self._ring.stop()
+            recorder.close("finished" if status == "finish" else "failed")
+        finally:
+            threading.excepthook = hook
+            with contextlib.suppress(Exception):  # the display may be gone: that is why we stopped
+                connection.close()
+        result = TrackResult(self.options.out, recorder.info.status, len(recorder.steps))
+        result.skipped = dict(recorder.skipped)
+        problem = self._ring.error or (self._thread_errors[0] if self._thread_errors else None)
+        if problem is not None:
+            cause = f"{type(problem).__name__}: {problem}".rstrip(": ")
+            result.error = f"recording stopped early: the X display or its input hooks failed ({cause})"
+        return result
+
+    def _record(self, rules: EventRules, connection: Any, classes: tuple[Any, Any]) -> str:
+        """Runs the input listeners until a control (or their death) ends the recording."""
+        mouse_listener, keyboard_listener = classes
         listeners = [
-            mouse.Listener(on_click=self._on_click, on_scroll=self._on_scroll),
-            keyboard.Listener(on_press=self._on_press, on_release=self._on_release),
+            mouse_listener(on_click=self._on_click, on_scroll=self._on_scroll),
+            keyboard_listener(on_press=self._on_press, on_release=self._on_release),
         ]
         pid_file = self.options.out / PID_FILE
         try:
@@ -238,23 +279,12 @@ class Tracker:
                 listener.start()
                 listener.wait()
             pid_file.write_text(f"{os.getpid()}\n")
-            status = self._loop(rules, connection, listeners)
+            return self._loop(rules, connection, listeners)
         finally:
             for listener in listeners:
-                listener.stop()
+                with contextlib.suppress(Exception):  # a listener whose display died raises here
+                    listener.stop()
             pid_file.unlink(missing_ok=True)
-        self._drain(rules, connection, time.monotonic())
-        if status == "discard":
-            self._ring.stop()
-            recorder.discard()
-            return TrackResult(self.options.out, "discarded", 0, True, dict(recorder.skipped))
-        rules.stop(status, time.monotonic(), self._ring.latest())
-        self._ring.stop()
-        recorder.close("finished" if status == "finish" else "failed")
-        connection.close()
-        return TrackResult(
-            self.options.out, recorder.info.status, len(recorder.steps), False, dict(recorder.skipped)
-        )
 
     def _loop(self, rules: EventRules, connection: Any, listeners: list[Any]) -> str:
         while True:
@@ -297,11 +327,17 @@ class Tracker:
     def _excluded(self, connection: Any, event: Raw) -> bool:
         """Presses on an excluded window (and their releases), keys typed into one; key releases always
         pass, so modifier state stays right."""
+        if not self.options.exclude_windows:
+            return False
+        try:
+            return self._in_excluded_window(connection, event)
+        except Exception:  # the display is going away
+            return False
+
+    def _in_excluded_window(self, connection: Any, event: Raw) -> bool:
         from limkit.agents.pc._x11 import focused_window, window_at
 
         excluded = self.options.exclude_windows
-        if not excluded:
-            return False
         if event.kind == "press":
             window = window_at(connection, *event.point)
             if window is not None and window.id in excluded:
@@ -323,7 +359,10 @@ class Tracker:
         from limkit.agents.pc import _a11y
         from limkit.agents.pc._x11 import window_at
 
-        window = window_at(connection, x, y)
+        try:
+            window = window_at(connection, x, y)
+        except Exception:  # the display is going away: the click is still recorded
+            window = None
         if window is None or window.pid is None or not self.options.a11y:
             # bare root, or a client that names no process (Tk): asking every app could name a widget
             # of another window *under* this one
@@ -339,9 +378,9 @@ class Tracker:
 
         if not self.options.a11y:
             return None
-        window = focused_window(connection)
         try:
+            window = focused_window(connection)
             node = _a11y.focused_node(pid=None if window is None else window.pid)
-        except LimkitError:
+        except Exception:  # no AT-SPI, or the display is going away
             return None
         return None if node is None else node.element()
