@@ -118,6 +118,7 @@ def run_command(
     params = SamplingParams(temperature=temperature, max_tokens=max_tokens)
     executor = Executor(dry_run=dry_run, settle_seconds=settle)
     executor.check()
+    capture = capture_screen()
     prepare_run_dir(out, overwrite)
     store = open_cache(cache or out / "cache.sqlite")
     with library_output(verbose):
@@ -137,7 +138,7 @@ def run_command(
                 Planner(planner_gen, params, retries=parse_retries),
                 chosen,
                 executor,
-                capture_screen(),
+                capture,
                 out,
                 settings=settings,
                 on_step=lambda step: advance(1),

@@ -1,5 +1,5 @@
 """`limkit pc run`'s usage errors: exit 2 and one line naming the option, before any file is written;
-a missing X display is a clear failure too."""
+a missing or dead X display is a clear failure too, also before anything is written."""
 
 from __future__ import annotations
 
@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).with_name("data")
+RULES = str(Path(__file__).with_name("data") / "agent_missing.jsonl")
+
+
+def _run(run_cli, out: Path, *options: str):  # type: ignore[no-untyped-def]
+    return run_cli(
+        "pc", "run", "t", "--out", str(out), "--planner-backend", "scripted", "--planner-model", RULES,
+        *options,
+    )  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -21,22 +28,9 @@ DATA = Path(__file__).with_name("data")
     ],
 )
 def test_bad_options_are_usage_errors(run_cli, tmp_path: Path, options: list[str], message: str) -> None:  # type: ignore[no-untyped-def]
-    rules = str(DATA / "agent_missing.jsonl")
-    out = tmp_path / "run"
-    result = run_cli(
-        "pc",
-        "run",
-        "t",
-        "--out",
-        str(out),
-        "--planner-backend",
-        "scripted",
-        "--planner-model",
-        rules,
-        *options,
-    )
+    result = _run(run_cli, tmp_path / "run", *options)
     assert result.code == 2 and message in result.err
-    assert not out.exists()
+    assert not (tmp_path / "run").exists()
 
 
 def test_planner_model_is_required(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -46,16 +40,12 @@ def test_planner_model_is_required(run_cli, tmp_path: Path) -> None:  # type: ig
 
 def test_no_display_is_named(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.delenv("DISPLAY", raising=False)
-    rules = str(DATA / "agent_missing.jsonl")
-    result = run_cli(
-        "pc",
-        "run",
-        "t",
-        "--out",
-        str(tmp_path / "run"),
-        "--planner-backend",
-        "scripted",
-        "--planner-model",
-        rules,
-    )
+    result = _run(run_cli, tmp_path / "run")
     assert result.code == 1 and "DISPLAY is not set" in result.err and not (tmp_path / "run").exists()
+
+
+def test_a_dead_display_is_named(run_cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DISPLAY", ":997")
+    result = _run(run_cli, tmp_path / "run", "--dry-run")
+    assert result.code == 1 and "cannot take screenshots of X display :997" in result.err
+    assert not (tmp_path / "run").exists()

@@ -25,6 +25,7 @@ clears that run's files first (the request cache stays: the same screen and hist
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import time
@@ -106,17 +107,33 @@ class StepLog:
 
 def capture_screen(display: str | None = None) -> Capture:
     """Saves the whole X screen as PNG, with the tracker's mss grabber (`_screen`)."""
+    import os
+
     try:
         from limkit.agents.pc._screen import Screen, save_png
 
         screen = Screen(display)
     except ImportError:
         raise LimkitError("screenshots need mss: pip install 'limkit[pc]'", field="screen") from None
+    except Exception as error:  # mss raises its own XError when no X server answers
+        name = display or os.environ.get("DISPLAY") or "(DISPLAY unset)"
+        raise LimkitError(f"cannot take screenshots of X display {name}: {error}", field="DISPLAY") from None
 
     def grab(path: Path) -> None:
         save_png(screen.grab(), path)
 
     return grab
+
+
+def _guarded(what: str, call: Callable[[], Any]) -> Any:
+    """`call()`, with any error other than limkit's own (an X connection lost, an OCR or AT-SPI failure)
+    turned into a `LimkitError`, so that the run ends `failed` with the reason instead of a traceback."""
+    try:
+        return call()
+    except LimkitError:
+        raise
+    except Exception as error:
+        raise LimkitError(f"{what} failed: {type(error).__name__}: {error}") from error
 
 
 def prepare_run_dir(run_dir: Path, overwrite: bool) -> None:
@@ -201,9 +218,9 @@ class Agent:
 
     def _step(self, index: int) -> StepLog:
         shot = self.run_dir / SCREENS / f"{index:03d}.png"
-        self.capture(shot)
         step = StepLog(index, time.time(), f"{SCREENS}/{shot.name}")
         try:
+            _guarded("the screenshot", lambda: self.capture(shot))
             plan, point = self._decide(index, shot, step)
             if plan is not None and plan.action is not None and self.status == "running":
                 self._act(plan.action, point, shot, step)
@@ -229,7 +246,8 @@ class Agent:
             step.thought, step.planned = plan.thought, history_line(plan.action)
             if not plan.action.is_click or plan.action.target is None:
                 return plan, None
-            grounding = self.grounder.ground(plan.action.target, shot)
+            ground = functools.partial(self.grounder.ground, plan.action.target, shot)
+            grounding = _guarded(f"{self.grounder.name} grounding", ground)
             self._count_grounding(plan.action.target, grounding, step)
             if grounding.point is not None:
                 return plan, grounding.point
