@@ -379,7 +379,7 @@ def _step_markdown(step: StepLog) -> list[str]:
     if step.action in ("finish", "fail"):
         lines += [f"**Action:** `{step.action}` (ends the run)", ""]
     elif step.action is not None:
-        done = "executed" if step.executed else "not executed: dry run"
+        done = "executed" if step.executed else "failed" if step.error else "not executed: dry run"
         lines += [f"**Action:** `{step.action}` ({done})", ""]
     if step.error:
         lines += [f"**Error:** {step.error}", ""]
