@@ -100,9 +100,11 @@ def run_command(
     cache: CachePath = None,
     verbose: Verbose = False,
 ) -> None:
-    """Run the agent on the X display in $DISPLAY: each step takes a screenshot, asks the planner for one
-    action, grounds a click's element description, executes it with xdotool and logs it to OUT. Ends with
-    status finished, failed or step_limit (exit 0 only for finished); OUT/summary.json has the counts."""
+    """Run the planner + grounder agent on the X display in $DISPLAY (a real session or Xvfb).
+
+    Each step takes a screenshot, asks the planner for one action, grounds a click's element description,
+    executes it with xdotool and logs it to OUT. Ends with status finished, failed or step_limit (exit 0
+    only for finished); OUT/summary.json has the counts."""
     from limkit.agents.pc._agent import Agent, AgentConfig, capture_screen, prepare_run_dir
     from limkit.agents.pc._execute import Executor
     from limkit.agents.pc._planner import Planner
