@@ -119,3 +119,24 @@ def test_sft_presets_pin_the_papers_backbones() -> None:
         config = load_config("sft", path, ["bf16=false", "use_cpu=true", "output_dir=/nonexistent/x"])
         assert (config.model, config.revision, config.data.limit) == (model, revision, MEDICAL_SFT_SAMPLES)
         assert "not the paper's" in text  # the hyperparameters are limkit's, and the header says so
+
+
+def test_a_fifth_option_answer_is_read_on_five_option_questions(tmp_path: Path, benchmarks_dir: Path) -> None:
+    """On a five-option question an answer `E` to a gold B is a wrong choice, not no answer; on a
+    four-option question the same `E` is still not a choice (`E. coli` must never read as one)."""
+    from limkit.grade import Grader
+
+    row = {"question": "Q?", "opa": "a", "opb": "b", "opc": "c", "opd": "d", "ope": "e", "answer_idx": "B"}
+    (tmp_path / "jama_clinical.jsonl").write_text(json.dumps(row) + "\n")
+    five = load_task("jama_clinical", data_dir=tmp_path)
+    four = load_task("medbullets_op4", data_dir=benchmarks_dir, limit=1)
+    with Grader(workers=1) as grader:
+        on_five, on_four = grader.grade_many(
+            [
+                five.grade_item(five.samples[0], "The answer is (E)."),
+                four.grade_item(four.samples[0], "The answer is (E)."),
+            ]
+        )
+    assert four.samples[0].answer != "E" and len(four.samples[0].metadata["choices"]) == 4
+    assert (on_five.status, on_five.extracted) == ("incorrect", "E")
+    assert on_four.status == "no_answer"

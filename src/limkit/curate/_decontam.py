@@ -75,6 +75,7 @@ class BenchmarkIndex:
         self.boilerplate = np.empty(0, dtype=np.uint64)
         self.live = self.hashes
         self.exact = {normalize_text(self.strip(t.text)): index for index, t in enumerate(self.texts)}
+        self._exact_words = {tuple(self._tokens(t.text)) for t in self.texts}
 
     def strip(self, text: str) -> str:
         for pattern in self._ignore:
@@ -88,7 +89,11 @@ class BenchmarkIndex:
         tokens = self._tokens(text)
         return tokens, mask_phrases(self.vocab.lookup(tokens), self._phrases)
 
-    def is_exact_copy(self, text: str) -> bool:
+    def is_exact_copy(self, text: str, tokens: list[str] | None = None) -> bool:
+        """Whether `text` normalizes to a benchmark text; `tokens` (its `encode` words) rule most out
+        cheaply, since equal normalized texts have equal words."""
+        if tokens is not None and tuple(tokens) not in self._exact_words:
+            return False
         return normalize_text(self.strip(text)) in self.exact
 
     def set_boilerplate(self, pool_df: np.ndarray, min_docs: int) -> None:
@@ -298,13 +303,16 @@ class Decontaminate(Step):
         for batch in batches(records, self.batch_size):
             documents += len(batch)
             texts = [text_at(record, self.field) or "" for record in batch]
-            found = windows([index.encode(text)[1] for text in texts], self.ngram, index.vocab.keys)
+            encoded = [index.encode(text) for text in texts]
+            found = windows([ids for _, ids in encoded], self.ngram, index.vocab.keys)
             hit = _member(found.hashes, index.hashes)
             hashes, docs = unique_pairs(found.hashes[hit], found.docs[hit])
             np.add.at(df, np.searchsorted(index.hashes, hashes), 1)
             candidates.update(batch[doc]["id"] for doc in set(docs.tolist()))
             candidates.update(
-                record["id"] for record, text in zip(batch, texts, strict=True) if index.is_exact_copy(text)
+                record["id"]
+                for record, text, (tokens, _) in zip(batch, texts, encoded, strict=True)
+                if index.is_exact_copy(text, tokens)
             )
         return df, candidates, documents
 

@@ -198,7 +198,7 @@ def run_pipeline(pipeline: Pipeline, out_dir: Path, executor: Executor) -> Curat
         elif all((out_dir / name).is_file() for name in RUN_OUTPUTS):
             return CurateResult(out_dir, json.loads((out_dir / "stats.json").read_text(encoding="utf-8")))
         walls = [_run_step(pipeline, index, out_dir, executor) for index in range(len(pipeline.steps))]
-        stats = write_outputs(pipeline, out_dir, executor.describe(), walls, time.perf_counter() - started)
+        stats = write_outputs(pipeline, out_dir, executor, walls, time.perf_counter() - started)
     return CurateResult(out_dir, stats)
 
 
@@ -239,7 +239,7 @@ def _forget_changed_steps(pipeline: Pipeline, work: Path) -> bool:
     return changed
 
 
-def _context(pipeline: Pipeline, index: int, out_dir: Path) -> StepContext:
+def step_context(pipeline: Pipeline, index: int, out_dir: Path) -> StepContext:
     label = pipeline.labels[index]
     work = out_dir / "work"
     return StepContext(
@@ -256,7 +256,7 @@ def _run_step(pipeline: Pipeline, index: int, out_dir: Path, executor: Executor)
     """Runs the step's missing jobs; returns the wall-clock seconds spent in this invocation."""
     started = time.perf_counter()
     step = pipeline.steps[index]
-    context = _context(pipeline, index, out_dir)
+    context = step_context(pipeline, index, out_dir)
     input_dir = out_dir / "work" / pipeline.labels[index - 1] if index > 0 else None
     records_in = output_count(input_dir) if input_dir is not None else 0
     world_size = max(1, step.shard_count(executor.tasks))

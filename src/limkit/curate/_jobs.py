@@ -105,10 +105,17 @@ class Job:
     world_size: int = 1
     phase: str = ""
     reads_input: bool = False
+    part: Any = None
+    """For an `output` job: the `_final_parts.Part` to write."""
 
 
 def run_job(job: Job) -> dict[str, Any]:
     """Runs one job to completion and returns its marker (also written to disk, last)."""
+    if job.kind == "output":
+        from limkit.curate._final_parts import write_part
+        from limkit.curate._outputs import Observations  # _outputs imports this module
+
+        return write_part(job.part, Observations())
     started = time.perf_counter()
     step = _load_step(job)
     step.bind(job.context)

@@ -25,13 +25,16 @@ _ROWS_PER_CHUNK = 16384
 def shingle_hashes(normalized: str, size: int) -> list[int]:
     """CRC-32 of each distinct word `size`-gram (deterministic across processes, unlike `hash`).
 
+    `normalized` is `normalize_text` output (words joined by single spaces), so its bytes split on b" "
+    give its words, and the grams are joined as bytes: one encode per text instead of one per gram.
     A text of at most `size` words is its own single shingle.
     """
-    tokens = normalized.split()
+    encoded = normalized.encode("utf-8")
+    tokens = encoded.split(b" ")
     if len(tokens) <= size:
-        return [zlib.crc32(normalized.encode("utf-8"))]
-    grams = map(" ".join, zip(*(tokens[i:] for i in range(size)), strict=False))
-    return list(map(zlib.crc32, set(map(str.encode, grams))))
+        return [zlib.crc32(encoded)]
+    grams = map(b" ".join, zip(*(tokens[i:] for i in range(size)), strict=False))
+    return list(map(zlib.crc32, set(grams)))
 
 
 def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -80,8 +83,9 @@ def signatures(hash_lists: Sequence[Sequence[int]], perms: tuple[np.ndarray, np.
         while doc < len(hash_lists):
             last = max(doc + 1, int(np.searchsorted(ends, starts[doc] + _ROWS_PER_CHUNK, side="right")))
             lo, hi = int(starts[doc]), int(ends[last - 1])
-            permuted = mixed[lo:hi, None] * a[None, :] + b[None, :]
-            out[doc:last] = np.minimum.reduceat(permuted, starts[doc:last] - lo, axis=0)
+            # Permutations by rows: reduceat along the contiguous axis is about four times faster.
+            permuted = a[:, None] * mixed[None, lo:hi] + b[:, None]
+            out[doc:last] = np.minimum.reduceat(permuted, starts[doc:last] - lo, axis=1).T
             doc = last
     return out
 

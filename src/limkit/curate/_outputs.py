@@ -1,26 +1,27 @@
 """The run's final files: kept.jsonl, dropped.jsonl, stats.json and report.html, all written atomically.
 
-They are assembled from the step shards only after every step finished, so a killed run never leaves a
-partial `kept.jsonl` behind; the assembly also proves the central promise: every input record is in
-exactly one of the two files.
+They are assembled from the step shards only after every step finished (in parallel parts, see
+`_final_parts`), so a killed run never leaves a partial `kept.jsonl` behind; the assembly also proves the
+central promise: every input record is in exactly one of the two files.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from limkit import html
-from limkit.curate._ids import IdLog, repeated_ids
-from limkit.curate._jobs import FINALIZE_MARKER, PREPARE_MARKER, read_marker, shard_markers, step_output
+from limkit.curate._executor import Executor, step_context
+from limkit.curate._final_parts import FINAL_DIR, Part, join_parts, load_extras, part_ids, plan_parts
+from limkit.curate._ids import repeated_ids
+from limkit.curate._jobs import FINALIZE_MARKER, PREPARE_MARKER, Job, read_marker, shard_markers
 from limkit.curate._pipeline import Pipeline
+from limkit.curate._progress import stage_progress
 from limkit.curate._realign._report import realign_sections
-from limkit.curate._record import REASON, Record
+from limkit.curate._record import Record
 from limkit.data import atomic_write_text, atomic_writer
 from limkit.errors import LimkitError
 
@@ -61,6 +62,19 @@ class Observations:
         if isinstance(score, int | float):
             self.scores.append((float(score), kept))
 
+    def merge(self, later: Observations) -> None:
+        """Adds what `later` saw after everything this one saw, as if one object had seen both."""
+        for key, theirs in later.pass_counts.items():
+            mine = self.pass_counts.get(key)
+            if mine is None:
+                self.pass_counts[key] = theirs
+                continue
+            mine.n = max(mine.n, theirs.n)
+            mine.window = theirs.window or mine.window
+            mine.kept.extend(theirs.kept)
+            mine.dropped.extend(theirs.dropped)
+        self.scores.extend(later.scores)
+
     def _see_count(self, key: str, count: dict[str, Any], kept: bool) -> None:
         counts = self.pass_counts.setdefault(key, PassCounts(model=str(count.get("model") or key)))
         counts.n = max(counts.n, int(count["n"]))
@@ -71,29 +85,23 @@ class Observations:
 
 
 def write_outputs(
-    pipeline: Pipeline, out_dir: Path, executor: dict[str, Any], walls: list[float], seconds: float
+    pipeline: Pipeline, out_dir: Path, executor: Executor, walls: list[float], seconds: float
 ) -> dict[str, Any]:
     work = out_dir / "work"
     labels = pipeline.labels
-    ids = IdLog()
-    observed = Observations()
-
-    def kept_records() -> Iterator[Record]:
-        return step_output(work / labels[-1])
-
-    def dropped_records() -> Iterator[Record]:
-        return itertools.chain.from_iterable(step_output(work / label, "dropped") for label in labels)
-
+    parts = plan_parts(work, labels)
+    _write_parts(pipeline, out_dir, executor, parts)
     with (
         atomic_writer(out_dir / "kept.jsonl") as kept_file,
         atomic_writer(out_dir / "dropped.jsonl") as dropped_file,
     ):
-        kept = _copy(kept_records(), kept_file, ids, observed, kept=True)
-        dropped = _copy(dropped_records(), dropped_file, ids, observed, kept=False)
-        everything = itertools.chain(kept_records(), dropped_records())
-        repeats = repeated_ids((record["id"] for record in everything), ids.hashes_array())
+        kept, dropped, hashes = join_parts(parts, kept_file, dropped_file)
+        repeats = repeated_ids(part_ids(parts), hashes)
         if repeats:
             raise LimkitError(f"internal error: record {repeats[0]!r} would appear twice in the outputs")
+    observed = Observations()
+    for part in parts:
+        observed.merge(load_extras(part)["observations"])
     steps = [_step_stats(pipeline, index, work / label, walls[index]) for index, label in enumerate(labels)]
     records_in = steps[0]["in"]
     if kept + dropped != records_in:
@@ -105,7 +113,7 @@ def write_outputs(
         "kept": kept,
         "dropped": dropped,
         "seconds": round(seconds, 3),
-        "executor": executor,
+        "executor": executor.describe(),
         "steps": steps,
     }
     atomic_write_text(out_dir / "stats.json", json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
@@ -113,19 +121,16 @@ def write_outputs(
     return stats
 
 
-def _copy(
-    records: Iterable[Record], handle: IO[Any], ids: IdLog, observed: Observations, *, kept: bool
-) -> int:
-    count = 0
-    for record in records:
-        record_id = record["id"]
-        if kept == (REASON in record):
-            raise LimkitError(f"internal error: record {record_id!r} is in the wrong output file")
-        ids.add(record_id, len(ids.hashes))
-        handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        observed.see(record, kept)
-        count += 1
-    return count
+def _write_parts(pipeline: Pipeline, out_dir: Path, executor: Executor, parts: list[Part]) -> None:
+    """Runs the part jobs that have no marker yet, on the run's executor, under one progress bar."""
+    index = len(pipeline.labels) - 1
+    context = step_context(pipeline, index, out_dir)
+    todo = [part for part in parts if not part.marker.is_file()]
+    jobs = [Job("output", pipeline.steps[index], index, context, part=part) for part in todo]
+    total = sum(part.records for part in parts)
+    folder = out_dir / "work" / FINAL_DIR
+    with stage_progress("final files", total, folder, "part-", [part.name for part in todo]):
+        executor.map(jobs)
 
 
 def _step_stats(pipeline: Pipeline, index: int, step_dir: Path, wall: float) -> dict[str, Any]:

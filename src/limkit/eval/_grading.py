@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from limkit.tasks import Task, TaskSample
+from limkit.tasks import Task, TaskSample, choice_letters
 
 if TYPE_CHECKING:
     from limkit.grade import GradeItem, Verdict
@@ -46,7 +46,8 @@ def grade_item(pending: Graded, require_box: bool | None) -> GradeItem:
     from limkit.grade import GradeItem
 
     box = pending.task.spec.require_box if require_box is None else require_box
-    return GradeItem(pending.text, pending.sample.answer, pending.sample.answer_type, box)
+    sample = pending.sample
+    return GradeItem(pending.text, sample.answer, sample.answer_type, box, choice_letters(sample))
 
 
 def needs_judge(verdict: Verdict) -> bool:
@@ -90,6 +91,9 @@ def _row(item: Graded, verdict: Verdict, judged: bool | None) -> dict[str, Any]:
         gold=item.sample.answer,
         task_answer_type=item.sample.answer_type,
     )
+    letters = choice_letters(item.sample)
+    if letters:
+        row["choice_letters"] = letters  # so a rescore reads an `E` of a five-option question
     row.update(grading_fields(verdict, judged))
     row.update(
         finish_reason=item.finish_reason,

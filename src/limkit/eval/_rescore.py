@@ -76,6 +76,7 @@ def _rescore(
             row["gold"],
             row.get("task_answer_type"),
             bool(tasks[row["task"]]["require_box"]),
+            row.get("choice_letters"),
         )
         for row in rows
     ]

@@ -154,6 +154,8 @@ class Grader:
         self, index: int, item: GradeItem, key_gold: str | tuple[str, ...], started: float
     ) -> Verdict | _Pending:
         gold = prepare_gold(key_gold, item.answer_type)
+        if item.letters and gold.letters:
+            gold = replace(gold, letters=item.letters)
         prediction = item.prediction if isinstance(item.prediction, str) else str(item.prediction)
         if len(prediction) > LIMITS.max_text_chars:
             return verdict("over_limit", None, gold.answer, None, "limits", gold.answer_type)

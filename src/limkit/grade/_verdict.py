@@ -80,3 +80,6 @@ class GradeItem(NamedTuple):
     gold: str | list[str]
     answer_type: str | None = None
     require_box: bool = False
+    letters: str | None = None
+    """For a multiple-choice gold: the letters this question offers (`ABCDE` for five options). By
+    default the gold implies them: A-D, or up to the gold's own letter when it is later."""

@@ -32,7 +32,7 @@ from limkit.tasks._spec import (
     SamplingPreset,
     TaskSpec,
 )
-from limkit.tasks._task import Task, TaskSample, check_user_template
+from limkit.tasks._task import Task, TaskSample, check_user_template, choice_letters
 
 __all__ = [
     "BUILTIN_TASKS",
@@ -57,6 +57,7 @@ __all__ = [
     "TaskSpec",
     "UnpinnedRevisionWarning",
     "check_user_template",
+    "choice_letters",
     "data_file",
     "format_options",
     "hub_offline",

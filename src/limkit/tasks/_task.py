@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from limkit.errors import LimkitError
-from limkit.tasks._choices import format_options
+from limkit.tasks._choices import LETTERS, format_options
 from limkit.tasks._spec import PromptTemplate, TaskSpec
 
 if TYPE_CHECKING:
@@ -102,7 +102,9 @@ class Task:
         """The grader input for one completion (for batched grading with `limkit.grade.Grader`)."""
         from limkit.grade import GradeItem
 
-        return GradeItem(completion, sample.answer, sample.answer_type, self.spec.require_box)
+        return GradeItem(
+            completion, sample.answer, sample.answer_type, self.spec.require_box, choice_letters(sample)
+        )
 
     def grade(self, sample: TaskSample, completion: str, *, timeout: float = 5.0) -> Verdict:
         """Grades one completion (the whole model output; extraction happens inside the grader)."""
@@ -142,3 +144,11 @@ def check_user_template(task: Task, *, field: str = "user_template") -> None:
         raise LimkitError(
             f"the user template lacks {{{missing[0]}}}: task {task.name!r} would send {what}", field=field
         )
+
+
+def choice_letters(sample: TaskSample) -> str | None:
+    """The letters a multiple-choice sample offers (`ABCDE` for five options), or None without options."""
+    choices = sample.metadata.get("choices")
+    if isinstance(choices, list | tuple) and 0 < len(choices) <= len(LETTERS):
+        return LETTERS[: len(choices)]
+    return None

@@ -173,13 +173,13 @@ def _run_until(command: list[str], condition: Any, timeout: float = 600) -> None
             process.kill()
 
 
-@pytest.mark.slow
 def _generate_events(out: Path) -> list[dict[str, Any]]:
     if not (out / "events.jsonl").exists():
         return []
     return [row for _, row in read_jsonl(out / "events.jsonl") if row["event"] == "generate"]
 
 
+@pytest.mark.slow
 def test_sigkill_during_sampling_and_training_then_rerun(
     dive_run: tuple[Path, dict[str, Any]], mixed_solver: Path, questions_file: Path, tmp_path: Path
 ) -> None:

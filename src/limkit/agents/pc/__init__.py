@@ -15,6 +15,16 @@ from limkit.agents.pc._actions import (
     normalize_key,
     parse_action,
 )
+from limkit.agents.pc._complete import CompleteConfig, CompleteStats, complete_trajectories
+from limkit.agents.pc._prompts import planner_prompt, planner_target
+from limkit.agents.pc._refine import (
+    PASS_NAMES,
+    RefineConfig,
+    RefineResult,
+    find_trajectories,
+    refine_trajectory,
+)
+from limkit.agents.pc._sft import SftStats, to_sft
 from limkit.agents.pc._trajectory import (
     COMPLETED_FILE,
     REFINED_FILE,
@@ -35,19 +45,31 @@ __all__ = [
     "KINDS",
     "MODIFIERS",
     "NAMED_KEYS",
+    "PASS_NAMES",
     "REFINED_FILE",
     "SCHEMA_VERSION",
     "STEPS_FILE",
     "Action",
     "ActionSyntaxError",
+    "CompleteConfig",
+    "CompleteStats",
     "Element",
+    "RefineConfig",
+    "RefineResult",
+    "SftStats",
     "Step",
     "TaskInfo",
+    "complete_trajectories",
+    "find_trajectories",
     "format_action",
     "normalize_key",
     "parse_action",
+    "planner_prompt",
+    "planner_target",
     "read_steps",
     "read_task",
+    "refine_trajectory",
+    "to_sft",
     "write_steps",
     "write_task",
 ]
