@@ -395,21 +395,16 @@ class VlmGrounder:
 
 
 def draw_marks(source: Path, target: Path, point: Point, end: Point | None = None) -> None:
-    """A copy of `source` with a red dot (r=3) and ring (r=18) at `point` and, for a drag, at `end` with a
-    line between: the marks of the paper's refinement and verification (fact sheet, sections 2 and 4).
-    Written atomically."""
-    from PIL import Image, ImageDraw
+    """A copy of `source` with a click at `point` (or a drag from `point` to `end`) marked the way
+    refinement marks recorded steps (`_markers`: dot, ring, arrow; both drag ends and the line), the marks
+    the paper's verification shows its judge (fact sheet, sections 2 and 4). Written atomically."""
+    from PIL import Image
 
+    from limkit.agents.pc._markers import mark_click, mark_drag
     from limkit.data import atomic_writer
 
     with Image.open(source) as opened:
-        image = opened.convert("RGB")
-    draw = ImageDraw.Draw(image)
-    for x, y in [point] + ([end] if end else []):
-        draw.ellipse((x - 3, y - 3, x + 3, y + 3), fill=(255, 0, 0))
-        draw.ellipse((x - 18, y - 18, x + 18, y + 18), outline=(255, 0, 0), width=3)
-    if end:
-        draw.line((*point, *end), fill=(255, 0, 0), width=3)
+        marked = mark_click(opened, point) if end is None else mark_drag(opened, point, end)
     target.parent.mkdir(parents=True, exist_ok=True)
     with atomic_writer(target, "wb") as handle:
-        image.save(handle, format="PNG")
+        marked.save(handle, format="PNG")
