@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import typer
 
+from limkit.cli._pc_data import complete_command, refine_command, to_sft_command
+from limkit.cli._pc_run import run_command
 from limkit.cli._pc_track import track_command
 
 pc_app = typer.Typer(
@@ -15,9 +17,7 @@ pc_app = typer.Typer(
     no_args_is_help=True,
 )
 pc_app.command("track")(track_command)
-
-from limkit.cli._pc_data import complete_command, refine_command, to_sft_command  # noqa: E402
-
 pc_app.command("refine")(refine_command)
 pc_app.command("complete")(complete_command)
 pc_app.command("to-sft")(to_sft_command)
+pc_app.command("run")(run_command)
