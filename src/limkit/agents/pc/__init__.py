@@ -15,7 +15,11 @@ from limkit.agents.pc._actions import (
     normalize_key,
     parse_action,
 )
+from limkit.agents.pc._agent import Agent, AgentConfig
 from limkit.agents.pc._complete import CompleteConfig, CompleteStats, complete_trajectories
+from limkit.agents.pc._execute import Executor
+from limkit.agents.pc._ground import A11yGrounder, Grounder, Grounding, OcrGrounder, VlmGrounder
+from limkit.agents.pc._planner import Planner
 from limkit.agents.pc._prompts import planner_prompt, planner_target
 from limkit.agents.pc._refine import (
     PASS_NAMES,
@@ -25,6 +29,7 @@ from limkit.agents.pc._refine import (
     refine_trajectory,
 )
 from limkit.agents.pc._sft import SftStats, to_sft
+from limkit.agents.pc._track import Tracker, TrackOptions, TrackResult
 from limkit.agents.pc._trajectory import (
     COMPLETED_FILE,
     REFINED_FILE,
@@ -49,16 +54,28 @@ __all__ = [
     "REFINED_FILE",
     "SCHEMA_VERSION",
     "STEPS_FILE",
+    "A11yGrounder",
     "Action",
     "ActionSyntaxError",
+    "Agent",
+    "AgentConfig",
     "CompleteConfig",
     "CompleteStats",
     "Element",
+    "Executor",
+    "Grounder",
+    "Grounding",
+    "OcrGrounder",
+    "Planner",
     "RefineConfig",
     "RefineResult",
     "SftStats",
     "Step",
     "TaskInfo",
+    "TrackOptions",
+    "TrackResult",
+    "Tracker",
+    "VlmGrounder",
     "complete_trajectories",
     "find_trajectories",
     "format_action",
