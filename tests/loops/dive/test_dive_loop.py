@@ -101,11 +101,16 @@ def test_pairs_are_correct_over_incorrect_at_most_p_per_question(
 
 def test_dive_selects_from_the_global_pool_and_filters(dive_run: tuple[Path, dict[str, Any]]) -> None:
     out, _ = dive_run
-    second = _rows(out / "dive" / "iter-2" / "pairs.jsonl")
-    origins = {pair["chosen_origin"][:2] for pair in second} | {
-        pair["rejected_origin"][:2] for pair in second
-    }
-    assert origins == {"t1", "t2"}
+
+    def origins(variant: str) -> set[str]:
+        pairs = _rows(out / variant / "iter-2" / "pairs.jsonl")
+        return {pair[side][:2] for pair in pairs for side in ("chosen_origin", "rejected_origin")}
+
+    # Iteration 2 of dive draws on iteration 1's samples too (vanilla only on its own). Whether a t2
+    # response is also picked depends on whether the tiny model said anything new: exact repeats are
+    # merged into their first occurrence, which is t1's.
+    assert "t1" in origins("dive") and origins("dive") <= {"t1", "t2"}
+    assert origins("vanilla") == {"t2"}
     dive_counts = json.loads((out / "dive" / "iter-1" / "pairs.json").read_text())
     vanilla_counts = json.loads((out / "vanilla" / "iter-1" / "pairs.json").read_text())
     # The filter ran on every dive pool (it removes planted outliers in test_dive_select; with two or three
