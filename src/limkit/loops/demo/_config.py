@@ -17,6 +17,7 @@ class DemoConfig:
     foundation_size: int = 4800
     foundation_drill_share: float = 0.5
     facts_per_drill: int = 1
+    foundation_worded_share: float = 0.0
     foundation_epochs: int = 2
     foundation_learning_rate: float = 3e-3
     select_k: int = 200

@@ -206,7 +206,12 @@ def _drill_messages(rng: random.Random, facts: int) -> list[dict[str, str]]:
 
 
 def foundation_rows(
-    seed: int, count: int, held_out: list[Problem], drill_share: float, facts_per_drill: int
+    seed: int,
+    count: int,
+    held_out: list[Problem],
+    drill_share: float,
+    facts_per_drill: int,
+    worded_share: float = 0.0,
 ) -> list[dict[str, object]]:
     """Chat rows that teach the knowledge and none of the reasoning format, for the foundation training.
 
@@ -224,9 +229,10 @@ def foundation_rows(
             problem = make_problem(rng)
             if problem.family not in SINGLE_STEP or problem.text in held_out_texts:
                 continue
+            style = rich_chain if rng.random() < worded_share else plain_chain
             messages = [
                 {"role": "user", "content": problem.text},
-                {"role": "assistant", "content": plain_chain(problem, rng)},
+                {"role": "assistant", "content": style(problem, rng)},
             ]
         rows.append({"id": f"foundation-{len(rows):05d}", "messages": messages})
     return rows

@@ -83,6 +83,7 @@ def write_data(paths: DemoPaths, config: DemoConfig) -> None:
             held_out,
             config.foundation_drill_share,
             config.facts_per_drill,
+            config.foundation_worded_share,
         ),
     )
     write_jsonl(paths.pool, training_pool(config.seed, config.pool_size, held_out))
