@@ -10,7 +10,7 @@ demonstrations of *how to reason* draw it out. The world is built to make both p
   multi-step solution. The worded one-step answers stand in for what a real foundation model has read:
   the words of reasoning. Without them the rich chains were a new language (SFT started at a loss of
   10.5 and the tiny model learnt the words, not the steps); with them, what the pool adds is chaining.
-- Four of the seven families need two or three computations chained. Knowing each one is not enough:
+- Four of the eight families need two or three computations chained. Knowing each one is not enough:
   the model has to learn to write the intermediate results down, which is what the pool's chains show.
 
 The pool imitates what curation faces in the wild: chains of uneven quality (rich ones that explore,
