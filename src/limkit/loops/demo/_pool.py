@@ -5,12 +5,15 @@ demonstrations of *how to reason* draw it out. The world is built to make both p
 
 - The knowledge is every single computation any problem needs (`7 * 8 = 56`, `15 - 6 = 9`): a few
   hundred facts, small enough for a tiny model to know them all. The foundation model practises them as
-  drilled facts (one per row: `Compute: 7 * 8` answered `7 * 8 = 56.`) and as one-step word problems
-  answered in one line, and never sees a worked multi-step solution.
-- Four of the seven families need two or three computations chained. Knowing each one is not enough:
+  drilled facts (one per row: `Compute: 7 * 8` answered `7 * 8 = 56.`) and as one-step word problems,
+  answered in one line or in the worded style of the pool's rich chains, and never sees a worked
+  multi-step solution. The worded one-step answers stand in for what a real foundation model has read:
+  the words of reasoning. Without them the rich chains were a new language (SFT started at a loss of
+  10.5 and the tiny model learnt the words, not the steps); with them, what the pool adds is chaining.
+- Four of the eight families need two or three computations chained. Knowing each one is not enough:
   the model has to learn to write the intermediate results down, which is what the pool's chains show.
 
-The pool imitates what curation faces in the wild: chains of uneven quality (rich ones that restate,
+The pool imitates what curation faces in the wild: chains of uneven quality (rich ones that explore,
 reason step by step and verify; plain ones; bare answers), near-duplicate problems, and problems
 copied from the evaluation split. Every answer is known exactly.
 """
@@ -140,22 +143,26 @@ def _line(expression: str, value: int) -> str:
 
 
 def rich_chain(problem: Problem, rng: random.Random) -> str:
-    """A long chain: restates, explores, reasons in small steps, and verifies (what LIMO's score rewards)."""
-    lines = ["Let me think about this step by step.", f"The question is: {problem.text}"]
+    """A worked chain: explores, reasons in small steps that carry the running result, and verifies.
+
+    It carries LIMO's cues (exploration, "since"/"therefore" granularity, self-verification) but writes
+    each computation once and never restates the question: a tiny model copies a long span badly, and a
+    miscopied number spoils every step after it (the earlier restating chains taught exactly that).
+    """
+    lines = ["Let me think about this step by step."]
     if rng.random() < 0.6:
-        lines.append(
-            "Perhaps the simplest way is to compute each part in order, since every quantity is given."
-        )
+        lines.append("Perhaps the simplest way is to compute each part in order.")
     for index, (expression, value) in enumerate(problem.steps):
-        opener = "First" if index == 0 else "Next"
-        lines.append(f"{opener}, since we need {expression}, we compute {_line(expression, value)}")
-        lines.append(f"Therefore the running result is {value}.")
+        if index == 0:
+            lines.append(f"First, {_line(expression, value)}")
+        else:
+            running = problem.steps[index - 1][1]
+            lines.append(f"Next, since the running result is {running}, {_line(expression, value)}")
+    lines.append(f"Therefore the result is {problem.answer}.")
     check, expected = problem.check
-    lines.append(f"Let me verify this: {_line(check, expected)} That matches, so the result is correct.")
+    lines.append(f"Let me verify this: {_line(check, expected)} That matches.")
     if rng.random() < 0.5:
-        lines.append(
-            "Wait, let me check once more that I read the question right. Yes, it asks for exactly this."
-        )
+        lines.append("Wait, let me check once more. Yes, it is correct.")
     lines.append(f"So the final answer is \\boxed{{{problem.answer}}}.")
     return "\n".join(lines)
 
@@ -206,13 +213,19 @@ def _drill_messages(rng: random.Random, facts: int) -> list[dict[str, str]]:
 
 
 def foundation_rows(
-    seed: int, count: int, held_out: list[Problem], drill_share: float, facts_per_drill: int
+    seed: int,
+    count: int,
+    held_out: list[Problem],
+    drill_share: float,
+    facts_per_drill: int,
+    worded_share: float = 0.0,
 ) -> list[dict[str, object]]:
     """Chat rows that teach the knowledge and none of the reasoning format, for the foundation training.
 
     A `drill_share` of the rows drill facts: computations drawn from the worked steps of problems of
-    all seven families, so every computation a chain needs is known. The rest are one-step word
-    problems answered in one line. No row ever chains two computations.
+    all eight families, so every computation a chain needs is known. The rest are one-step word
+    problems, a `worded_share` of them answered in the rich chains' words, the others in one line.
+    No row ever chains two computations.
     """
     rng = random.Random(f"foundation-{seed}")
     held_out_texts = {problem.text for problem in held_out}
@@ -224,9 +237,10 @@ def foundation_rows(
             problem = make_problem(rng)
             if problem.family not in SINGLE_STEP or problem.text in held_out_texts:
                 continue
+            style = rich_chain if rng.random() < worded_share else plain_chain
             messages = [
                 {"role": "user", "content": problem.text},
-                {"role": "assistant", "content": plain_chain(problem, rng)},
+                {"role": "assistant", "content": style(problem, rng)},
             ]
         rows.append({"id": f"foundation-{len(rows):05d}", "messages": messages})
     return rows

@@ -87,7 +87,7 @@ def run_seed(paths: DemoPaths, config: DemoConfig, timings: Timings, log: Log) -
 def _run_stages(paths: DemoPaths, config: DemoConfig, timings: Timings, log: Log) -> dict[str, Any]:
     with _stage("data: procedural pool, evaluation split, foundation rows", timings, log):
         write_data(paths, config)
-    with _stage("foundation: facts and one-step problems of every family", timings, log):
+    with _stage("foundation: train on facts and one-step problems of every family", timings, log):
         init = build_initial_model(paths, config)
         base = train_sft(
             "base",
@@ -108,7 +108,8 @@ def _run_stages(paths: DemoPaths, config: DemoConfig, timings: Timings, log: Log
         ("random", config.small_set_epochs),
         ("full", config.full_pool_epochs),
     ):
-        with _stage(f"train SFT on the {name} set, then evaluate", timings, log):
+        with _stage(f"train SFT on the {name} set", timings, log):
             train_sft(name, base, paths.sft_data(name), epochs, config.learning_rate, paths, config)
+        with _stage(f"evaluate the {name} model", timings, log):
             evaluate(name, paths, config)
     return curation

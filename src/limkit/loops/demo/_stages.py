@@ -20,9 +20,9 @@ from limkit.loops.demo._pool import eval_problems, eval_rows, foundation_rows, t
 
 FILTER_STEPS = ("dedup", "decontaminate")
 # LIMO's score with its weights and cues; only the length that scores 0.5 is scaled to the toy chains
-# (LIMO's run to thousands of words, these to about a hundred). At the default 1,500 words length barely
+# (LIMO's run to thousands of words, the rich ones here to 30-45). At the default 1,500 words length barely
 # counts, and cue rates per word favour the shortest rich chains: one-step problems, not compositions.
-CHAIN_SCORE_HALF = {"elaborated": 100.0, "self_verification": 3.0, "exploration": 3.0, "granularity": 8.0}
+CHAIN_SCORE_HALF = {"elaborated": 40.0, "self_verification": 3.0, "exploration": 3.0, "granularity": 8.0}
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,7 @@ def write_data(paths: DemoPaths, config: DemoConfig) -> None:
             held_out,
             config.foundation_drill_share,
             config.facts_per_drill,
+            config.foundation_worded_share,
         ),
     )
     write_jsonl(paths.pool, training_pool(config.seed, config.pool_size, held_out))
