@@ -102,24 +102,33 @@ def write_part(part: Part, observations: Any) -> dict[str, Any]:
     return marker
 
 
-def join_parts(parts: list[Part], kept_out: IO[Any], dropped_out: IO[Any]) -> tuple[int, int, np.ndarray]:
-    """Copies the parts' bytes into the two files; returns (kept, dropped, id hashes in file order)."""
+@dataclass(frozen=True)
+class Joined:
+    """What the parts add up to once their bytes are in the final files."""
+
+    kept: int
+    dropped: int
+    hashes: np.ndarray
+    """Id hashes in file order (kept file, then dropped file)."""
+    observations: list[Any]
+    """Each part's report data, in file order."""
+
+
+def join_parts(parts: list[Part], kept_out: IO[Any], dropped_out: IO[Any]) -> Joined:
+    """Copies the parts' bytes into the two files and reads each part's extras once."""
     counts = {True: 0, False: 0}
-    hashes = []
+    hashes, observations = [], []
     for part in parts:
         marker = json.loads(part.marker.read_text(encoding="utf-8"))
         counts[part.kept] += int(marker["records"])
         with part.lines.open("r", encoding="utf-8") as source:
             shutil.copyfileobj(source, kept_out if part.kept else dropped_out, 1 << 20)
-        hashes.append(load_extras(part)["hashes"])
+        with part.extras.open("rb") as handle:
+            extras = pickle.load(handle)
+        hashes.append(extras["hashes"])
+        observations.append(extras["observations"])
     merged = np.concatenate(hashes) if hashes else np.empty(0, np.uint64)
-    return counts[True], counts[False], merged
-
-
-def load_extras(part: Part) -> dict[str, Any]:
-    with part.extras.open("rb") as handle:
-        extras: dict[str, Any] = pickle.load(handle)
-    return extras
+    return Joined(counts[True], counts[False], merged, observations)
 
 
 def part_ids(parts: list[Part]) -> Iterator[str]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from limkit import html
 from limkit.curate._executor import Executor, step_context
-from limkit.curate._final_parts import FINAL_DIR, Part, join_parts, load_extras, part_ids, plan_parts
+from limkit.curate._final_parts import FINAL_DIR, Part, join_parts, part_ids, plan_parts
 from limkit.curate._ids import repeated_ids
 from limkit.curate._jobs import FINALIZE_MARKER, PREPARE_MARKER, Job, read_marker, shard_markers
 from limkit.curate._pipeline import Pipeline
@@ -95,13 +95,14 @@ def write_outputs(
         atomic_writer(out_dir / "kept.jsonl") as kept_file,
         atomic_writer(out_dir / "dropped.jsonl") as dropped_file,
     ):
-        kept, dropped, hashes = join_parts(parts, kept_file, dropped_file)
-        repeats = repeated_ids(part_ids(parts), hashes)
+        joined = join_parts(parts, kept_file, dropped_file)
+        repeats = repeated_ids(part_ids(parts), joined.hashes)
         if repeats:
             raise LimkitError(f"internal error: record {repeats[0]!r} would appear twice in the outputs")
+    kept, dropped = joined.kept, joined.dropped
     observed = Observations()
-    for part in parts:
-        observed.merge(load_extras(part)["observations"])
+    for part_observations in joined.observations:
+        observed.merge(part_observations)
     steps = [_step_stats(pipeline, index, work / label, walls[index]) for index, label in enumerate(labels)]
     records_in = steps[0]["in"]
     if kept + dropped != records_in:

@@ -61,9 +61,10 @@ class Screen:
 
 def save_png(frame: Frame, path: Path, blank: tuple[tuple[int, int, int, int], ...] = ()) -> None:
     """`frame` as a PNG at `path`, atomically (a reader never sees half an image)."""
-    temporary = path.with_name(f".{path.name}.tmp")
-    frame.image(blank).save(temporary, format="PNG")
-    temporary.replace(path)
+    from limkit.data import atomic_writer
+
+    with atomic_writer(path, "wb") as handle:
+        frame.image(blank).save(handle, format="PNG")
 
 
 class FrameRing:
